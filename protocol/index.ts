@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './limits.js';
+export * from './schemas/common.js';
+export * from './schemas/users.js';
+export * from './schemas/auth.js';

@@ -1,0 +1,32 @@
+/** Limits shared by the server and the client. */
+export const LIMITS = {
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMin: 8,
+  passwordMax: 128,
+  displayNameMax: 64,
+  emailMax: 254,
+  bioMax: 500,
+  searchQueryMax: 64,
+  searchLimitDefault: 20,
+  searchLimitMax: 50,
+  messageBodyMax: 8000,
+  clientIdMax: 64,
+  groupNameMax: 80,
+  topicMax: 250,
+  historyLimitDefault: 50,
+  historyLimitMax: 200,
+  accessTokenMinutes: 15,
+  sessionMaxHours: 12,
+  sessionRememberDays: 30,
+} as const;
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
+
+/** Avatar sizes the server renders; `avatarUrl` points at the middle one. */
+export const AVATAR_SIZES = [64, 256, 512] as const;
+export const AVATAR_DEFAULT_SIZE = 256;
+
+/** Name of the refresh cookie and the header that must come with it. */
+export const REFRESH_COOKIE = 'parley_refresh';
+export const CLIENT_HEADER = 'x-parley-client';

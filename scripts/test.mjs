@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Runs the unit tests and the integration suite once per database: SQLite always, PostgreSQL
+// and MariaDB/MySQL when their servers answer. With CI=true a missing server fails the run.
+// Extra arguments go to Vitest (e.g. `npm test -- tests/integration/auth.test.ts`).
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+
+const PG_URL = process.env.PARLEY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const MYSQL_URL = process.env.PARLEY_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+
+function reachable(url) {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname, port: Number(u.port) });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const only = (process.env.PARLEY_TEST_DBS ?? 'sqlite,postgres,mysql')
+  .split(',')
+  .map((s) => s.trim());
+const projects = ['unit'];
+const skipped = [];
+for (const [name, url] of [
+  ['sqlite', null],
+  ['postgres', PG_URL],
+  ['mysql', MYSQL_URL],
+]) {
+  if (!only.includes(name)) {
+    skipped.push(`${name}: not in PARLEY_TEST_DBS`);
+    continue;
+  }
+  if (url && !(await reachable(url))) {
+    const why = `${name}: no server at ${new URL(url).host}`;
+    if (ci) {
+      console.error(`FAIL ${why} (CI=true requires every database suite)`);
+      process.exit(1);
+    }
+    skipped.push(why);
+    continue;
+  }
+  projects.push(name);
+}
+
+const args = [
+  'vitest',
+  'run',
+  ...projects.flatMap((p) => ['--project', p]),
+  ...process.argv.slice(2),
+];
+console.log(`Running suites: ${projects.join(', ')}`);
+const child = spawn('npx', args, { stdio: 'inherit' });
+child.on('exit', (code, signal) => {
+  if (skipped.length) {
+    console.log('\nSkipped database suites:');
+    for (const s of skipped) console.log(`  - ${s}`);
+  }
+  process.exit(code ?? (signal ? 1 : 0));
+});

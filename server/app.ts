@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Deps } from './context.js';
+import { AppError } from './errors.js';
+import { authRoutes } from './features/auth/auth.routes.js';
+import { healthRoutes, type ReadinessCheck } from './features/health/health.routes.js';
+import { userRoutes } from './features/users/users.routes.js';
+import { apiNotFound, installErrorHandling, sendError } from './http/errors.js';
+import { createMetrics, installHttpMetrics } from './http/metrics.js';
+import { crossSiteProblem } from './http/origin.js';
+
+const root = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  existsSync(new URL('../package.json', import.meta.url)) ? '' : '..',
+);
+
+/** Where the web client lives: WEB_ROOT, else the Vite build, else the placeholder page. */
+function webRoot(deps: Deps): string {
+  if (deps.config.webRoot) return deps.config.webRoot;
+  const built = path.join(root, 'dist', 'web');
+  return existsSync(path.join(built, 'index.html')) ? built : path.join(root, 'web', 'placeholder');
+}
+
+export interface AppOptions {
+  readinessChecks?: ReadinessCheck[];
+}
+
+/** Builds the HTTP app without listening (tests and main.ts both use it). */
+export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    trustProxy: deps.config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    // Per-request lines only at debug level; errors are logged by the error handler.
+    logController: new LogController({
+      disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
+    }),
+    return503OnClosing: true,
+  });
+  app.decorateRequest('actor', null);
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built by presenters; the zod response schemas document them (OpenAPI).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  installErrorHandling(app);
+
+  const registry = createMetrics();
+  installHttpMetrics(app, registry);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyMultipart, {
+    limits: {
+      fileSize: deps.config.maxUploadBytes,
+      files: 1,
+      fields: 2,
+      parts: 3,
+      fieldSize: 1024,
+      headerPairs: 100,
+    },
+    throwFileSizeLimit: true,
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) return;
+    reply.header('cache-control', 'no-store');
+    const problem = crossSiteProblem(request, deps.config.allowedOrigins);
+    if (problem) return sendError(reply, new AppError('forbidden', problem));
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Parley API',
+        version: '1.0.0',
+        description:
+          'REST API of the Parley chat server. Real-time events travel over Socket.IO at /socket.io; see the project docs.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  await app.register(healthRoutes(deps, registry, opts.readinessChecks ?? []));
+  await app.register(authRoutes(deps));
+  await app.register(userRoutes(deps));
+
+  const web = webRoot(deps);
+  await app.register(fastifyStatic, {
+    root: web,
+    wildcard: false,
+    index: ['index.html'],
+    serveDotFiles: false,
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split('?')[0] ?? '';
+    if (
+      url === '/api' ||
+      url.startsWith('/api/') ||
+      url.startsWith('/files/') ||
+      url.startsWith('/socket.io')
+    ) {
+      return apiNotFound(reply);
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return apiNotFound(reply);
+    // Any other path is a page of the single-page client, which shows its own not-found view.
+    return reply.type('text/html; charset=utf-8').sendFile('index.html', web);
+  });
+  return app;
+}

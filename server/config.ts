@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type DatabaseKind = 'sqlite' | 'postgres' | 'mysql';
+
+/** Everything Parley reads from its environment, validated once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  databaseKind: DatabaseKind;
+  redisUrl: string | null;
+  jwtSecret: Uint8Array;
+  sessionIdleMs: number;
+  maxUploadBytes: number;
+  allowedOrigins: string[];
+  logLevel: string;
+  trustProxy: boolean | string;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  loginLimit: { perAccount: number; perIp: number; windowSeconds: number };
+  rateLimits: { signupsPerHour: number; searchesPerMinute: number; uploadsPerHour: number };
+  webRoot: string | null;
+}
+
+/** A configuration error: start-up prints its message as one line and stops. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function fail(name: string, why: string): never {
+  throw new ConfigError(`Invalid configuration: ${name} ${why}`);
+}
+
+function intVar(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) fail(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) fail(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function numberVar(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || raw.trim() === '') fail(name, `must be a number, got "${raw}"`);
+  if (n < min || n > max) fail(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function urlVar(env: Env, name: string, protocols: string[]): string | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(name, `is not a valid URL`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    fail(name, `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
+  }
+  return raw;
+}
+
+function databaseKindOf(url: string | null): DatabaseKind {
+  if (url === null) return 'sqlite';
+  const protocol = new URL(url).protocol;
+  if (protocol === 'postgres:' || protocol === 'postgresql:') return 'postgres';
+  return 'mysql';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The JWT secret: from the environment, else generated once and kept in the data directory. */
+function loadSecret(env: Env, dataDir: string): Uint8Array {
+  const raw = env.JWT_SECRET;
+  if (raw !== undefined && raw !== '') {
+    if (raw.length < 32) fail('JWT_SECRET', 'must be at least 32 characters');
+    return new TextEncoder().encode(raw);
+  }
+  const file = path.join(dataDir, 'jwt-secret');
+  if (!existsSync(file)) {
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+}
+
+/** Parses and validates the environment; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = intVar(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST && env.HOST !== '' ? env.HOST : '0.0.0.0';
+  const publicUrl =
+    urlVar(env, 'PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ??
+    `http://localhost:${port}`;
+  const dataDir = path.resolve(env.DATA_DIR && env.DATA_DIR !== '' ? env.DATA_DIR : './data');
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    fail('DATA_DIR', `cannot be created: ${(err as Error).message}`);
+  }
+  const databaseUrl = urlVar(env, 'DATABASE_URL', [
+    'postgres:',
+    'postgresql:',
+    'mysql:',
+    'mariadb:',
+  ]);
+  const databaseKind = databaseKindOf(databaseUrl);
+  const redisUrl = urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  if (redisUrl !== null && databaseKind === 'sqlite') {
+    fail(
+      'REDIS_URL',
+      'needs DATABASE_URL to point at PostgreSQL or MySQL: SQLite is a single-node database',
+    );
+  }
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((origin) => {
+      try {
+        return new URL(origin).origin;
+      } catch {
+        fail('ALLOWED_ORIGINS', `has an invalid origin "${origin}"`);
+      }
+    });
+  const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const trustRaw = env.TRUST_PROXY ?? '';
+  const trustProxy =
+    trustRaw === '' || trustRaw === 'false' ? false : trustRaw === 'true' ? true : trustRaw;
+  const webRootRaw = env.WEB_ROOT;
+  return {
+    port,
+    host,
+    publicUrl,
+    dataDir,
+    databaseUrl,
+    databaseKind,
+    redisUrl,
+    jwtSecret: loadSecret(env, dataDir),
+    sessionIdleMs: Math.round(
+      numberVar(env, 'SESSION_IDLE_MINUTES', 30, 0.01, 60 * 24 * 30) * 60_000,
+    ),
+    maxUploadBytes: Math.round(numberVar(env, 'MAX_UPLOAD_MB', 16, 0.001, 1024) * 1024 * 1024),
+    allowedOrigins: [new URL(publicUrl).origin, ...allowedOrigins],
+    logLevel,
+    trustProxy,
+    argon2: {
+      memoryCost: intVar(env, 'ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
+      timeCost: intVar(env, 'ARGON2_TIME_COST', 2, 2, 100),
+      parallelism: 1,
+    },
+    loginLimit: {
+      perAccount: intVar(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, 1, 10_000),
+      perIp: intVar(env, 'LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100_000),
+      windowSeconds: intVar(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    },
+    rateLimits: {
+      signupsPerHour: intVar(env, 'RATE_LIMIT_SIGNUPS_PER_HOUR', 300, 1, 1_000_000),
+      searchesPerMinute: intVar(env, 'RATE_LIMIT_SEARCHES_PER_MINUTE', 120, 1, 1_000_000),
+      uploadsPerHour: intVar(env, 'RATE_LIMIT_UPLOADS_PER_HOUR', 60, 1, 1_000_000),
+    },
+    webRoot: webRootRaw && webRootRaw !== '' ? path.resolve(webRootRaw) : null,
+  };
+}

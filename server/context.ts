@@ -1,0 +1,39 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config, DatabaseKind } from './config.js';
+import type { Db } from './db/database.js';
+import type { EventBus } from './events.js';
+import type { PasswordHasher } from './features/auth/passwords.js';
+import type { TokenService } from './features/auth/tokens.js';
+import type { RateLimiter } from './lib/rate-limiter.js';
+
+/** Answers whether a user has a live socket anywhere. */
+export interface PresenceView {
+  isOnline(userId: number): boolean;
+}
+
+/** What every use case may use; built once in main.ts (or by a test) and passed down. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  dbKind: DatabaseKind;
+  log: FastifyBaseLogger;
+  now: () => number;
+  limiter: RateLimiter;
+  passwords: PasswordHasher;
+  tokens: TokenService;
+  events: EventBus;
+  presence: PresenceView;
+}
+
+/** Who is calling: set by authentication on REST calls and socket connections. */
+export interface Actor {
+  userId: number;
+  sessionId: number;
+  isAdmin: boolean;
+}
+
+/** Where a request came from, kept on new sessions. */
+export interface RequestMeta {
+  ip: string | null;
+  userAgent: string | null;
+}

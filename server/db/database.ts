@@ -1,0 +1,84 @@
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import pg from 'pg';
+import type { DatabaseKind } from '../config.js';
+import type { Database } from './schema.js';
+
+// BIGINT ids and times fit in a double; read them as numbers, not strings.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export type Db = Kysely<Database>;
+
+/** A connected database: the typed query builder plus what the dialect needs to know. */
+export interface DatabaseHandle {
+  db: Db;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  kind: DatabaseKind;
+  url: string | null;
+  dataDir: string;
+  /** SQLite `synchronous` level; FULL makes every commit durable before the ack. */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  poolSize?: number;
+}
+
+/** Opens the database named by DATABASE_URL, or the SQLite file in DATA_DIR. */
+export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
+  const poolSize = opts.poolSize ?? 10;
+  switch (opts.kind) {
+    case 'sqlite': {
+      const file = path.join(opts.dataDir, 'parley.db');
+      const sqlite = new SQLite(file);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`);
+      sqlite.pragma('foreign_keys = ON');
+      sqlite.pragma('busy_timeout = 5000');
+      const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      return { db, kind: 'sqlite', close: () => db.destroy() };
+    }
+    case 'postgres': {
+      const pool = new pg.Pool({
+        connectionString: opts.url ?? undefined,
+        max: poolSize,
+        connectionTimeoutMillis: 5000,
+        idleTimeoutMillis: 30_000,
+      });
+      // An idle client losing its server must not crash the process; the next query reports it.
+      pool.on('error', () => {});
+      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      return { db, kind: 'postgres', close: () => db.destroy() };
+    }
+    case 'mysql': {
+      const url = new URL(opts.url ?? '');
+      url.protocol = 'mysql:';
+      const pool = createMysqlPool({
+        uri: url.toString(),
+        connectionLimit: poolSize,
+        charset: 'utf8mb4',
+        connectTimeout: 5000,
+        supportBigNumbers: true,
+        timezone: 'Z',
+      });
+      pool.on('connection', (conn) => {
+        conn.on('error', () => {});
+      });
+      const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+      return { db, kind: 'mysql', close: () => db.destroy() };
+    }
+  }
+}
+
+/** Answers whether the database is reachable (used by /readyz). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+/** Escapes `%`, `_` and `!` for a LIKE pattern used with `ESCAPE '!'` (one form on all three databases). */
+export function escapeLike(s: string): string {
+  return s.replace(/[!%_]/g, (c) => '!' + c);
+}

@@ -1,0 +1,55 @@
+import type { Generated } from 'kysely';
+
+/** Times are stored as milliseconds since the epoch (BIGINT) on every database. */
+export type Millis = number;
+/** Booleans are stored as 0/1 on every database. */
+export type Flag = number;
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  username_key: string;
+  email: string;
+  email_key: string;
+  password_hash: string;
+  display_name: string;
+  bio: string;
+  avatar_key: string | null;
+  is_active: Flag;
+  is_admin: Flag;
+  created_at: Millis;
+  last_seen_at: Millis | null;
+}
+
+export interface SessionsTable {
+  id: Generated<number>;
+  user_id: number;
+  refresh_salt: string;
+  refresh_gen: number;
+  remember: Flag;
+  created_at: Millis;
+  last_active_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface FilesTable {
+  id: Generated<number>;
+  owner_id: number;
+  kind: string;
+  mime: string;
+  size: number;
+  sha256: string;
+  storage_key: string;
+  width: number;
+  height: number;
+  created_at: Millis;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  files: FilesTable;
+}

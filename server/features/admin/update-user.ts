@@ -1,0 +1,39 @@
+import type { AdminUpdateUserInput, User } from '../../../protocol/schemas/users.js';
+import type { Actor, Deps } from '../../context.js';
+import { AppError, forbidden, notFound } from '../../errors.js';
+import { revokeSessions } from '../auth/sessions.queries.js';
+import { toUser } from '../users/user.presenter.js';
+import { findUserById, updateUser } from '../users/users.queries.js';
+
+/** A server admin activates, deactivates, promotes or demotes a user. */
+export async function adminUpdateUser(
+  deps: Deps,
+  actor: Actor,
+  userId: number,
+  input: AdminUpdateUserInput,
+): Promise<User> {
+  if (!actor.isAdmin) throw forbidden('Only a server admin can do that');
+  const row = await findUserById(deps.db, userId);
+  if (!row) throw notFound('No such user');
+  if (userId === actor.userId && (input.isActive === false || input.isAdmin === false)) {
+    throw new AppError('conflict', 'You cannot deactivate or demote yourself', {
+      field: input.isActive === false ? 'isActive' : 'isAdmin',
+    });
+  }
+  await updateUser(deps.db, userId, {
+    ...(input.isActive !== undefined && { is_active: input.isActive ? 1 : 0 }),
+    ...(input.isAdmin !== undefined && { is_admin: input.isAdmin ? 1 : 0 }),
+  });
+  if (input.isActive === false) {
+    const ids = await revokeSessions(deps.db, userId, deps.now());
+    deps.events.publish({ type: 'sessions.revoked', userId, sessionIds: 'all' });
+    deps.log.info(
+      { event: 'user_deactivated', userId, by: actor.userId, sessions: ids.length },
+      'user deactivated',
+    );
+  }
+  deps.events.publish({ type: 'user.updated', userId });
+  const updated = await findUserById(deps.db, userId);
+  if (!updated) throw notFound('No such user');
+  return toUser(updated, deps.presence);
+}

@@ -1,0 +1,180 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CLIENT_HEADER, REFRESH_COOKIE } from '../../../protocol/limits.js';
+import {
+  AuthResult,
+  LoginInput,
+  RefreshResult,
+  RegisterInput,
+  SessionInfo,
+} from '../../../protocol/schemas/auth.js';
+import { ErrorBodySchema, IdParam } from '../../../protocol/schemas/common.js';
+import type { Deps } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { actorOf, bearerToken, metaOf, requireAuth } from '../../http/auth.js';
+import { iso } from '../../lib/time.js';
+import { login } from './login.js';
+import { logout } from './logout.js';
+import { refresh } from './refresh.js';
+import { register } from './register.js';
+import { listSessions, revokeSession } from './sessions.js';
+
+const COOKIE_PATH = '/api/auth';
+
+function setRefreshCookie(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+  until: number,
+): void {
+  reply.setCookie(REFRESH_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: COOKIE_PATH,
+    secure: deps.config.publicUrl.startsWith('https:') || request.protocol === 'https',
+    expires: new Date(until),
+  });
+}
+
+function clearRefreshCookie(reply: FastifyReply): void {
+  reply.clearCookie(REFRESH_COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict' });
+}
+
+/** The refresh cookie is only honoured with the client header, which a cross-site form cannot set. */
+function requireClientHeader(request: FastifyRequest): void {
+  if (request.headers[CLIENT_HEADER] !== 'web') {
+    throw new AppError('forbidden', `The ${CLIENT_HEADER}: web header is required`);
+  }
+}
+
+const errors = {
+  400: ErrorBodySchema,
+  401: ErrorBodySchema,
+  403: ErrorBodySchema,
+  429: ErrorBodySchema,
+};
+
+/** Accounts and sessions: register, login, refresh, logout, list and revoke sessions. */
+export function authRoutes(deps: Deps) {
+  return async (fastify: FastifyInstance): Promise<void> => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const auth = requireAuth(deps);
+
+    app.post(
+      '/api/auth/register',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Create an account and sign in',
+          body: RegisterInput,
+          response: { 201: AuthResult, 409: ErrorBodySchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { user, tokens } = await register(deps, request.body, metaOf(request));
+        setRefreshCookie(deps, request, reply, tokens.refreshToken, tokens.sessionExpiresAt);
+        return reply
+          .code(201)
+          .send({ user, accessToken: tokens.accessToken, expiresAt: iso(tokens.expiresAt) });
+      },
+    );
+
+    app.post(
+      '/api/auth/login',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'Sign in with username or email',
+          body: LoginInput,
+          response: { 200: AuthResult, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { user, tokens } = await login(deps, request.body, metaOf(request));
+        setRefreshCookie(deps, request, reply, tokens.refreshToken, tokens.sessionExpiresAt);
+        return { user, accessToken: tokens.accessToken, expiresAt: iso(tokens.expiresAt) };
+      },
+    );
+
+    app.post(
+      '/api/auth/refresh',
+      {
+        schema: {
+          tags: ['auth'],
+          summary:
+            'New access token from the refresh cookie (needs X-Parley-Client: web); rotates the cookie',
+          response: { 200: RefreshResult, ...errors },
+        },
+      },
+      async (request, reply) => {
+        requireClientHeader(request);
+        const token = request.cookies[REFRESH_COOKIE];
+        if (!token) throw new AppError('unauthorized', 'No refresh cookie; sign in again');
+        try {
+          const r = await refresh(deps, token);
+          setRefreshCookie(deps, request, reply, r.refreshToken, r.sessionExpiresAt);
+          return { accessToken: r.accessToken, expiresAt: iso(r.expiresAt) };
+        } catch (err) {
+          if (
+            err instanceof AppError &&
+            (err.code === 'session_expired' || err.code === 'unauthorized')
+          )
+            clearRefreshCookie(reply);
+          throw err;
+        }
+      },
+    );
+
+    app.post(
+      '/api/auth/logout',
+      {
+        schema: {
+          tags: ['auth'],
+          summary: 'End the current session (by bearer token or refresh cookie)',
+          response: { 204: z.null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const accessToken = bearerToken(request) ?? undefined;
+        const cookie = request.cookies[REFRESH_COOKIE];
+        if (!accessToken && cookie) requireClientHeader(request);
+        const done = await logout(deps, { accessToken, refreshToken: cookie });
+        clearRefreshCookie(reply);
+        if (!done) throw new AppError('unauthorized', 'No session to sign out of');
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api/auth/sessions',
+      {
+        preHandler: auth,
+        schema: {
+          tags: ['auth'],
+          summary: 'My active sessions',
+          response: { 200: z.array(SessionInfo), ...errors },
+        },
+      },
+      async (request) => listSessions(deps, actorOf(request)),
+    );
+
+    app.delete(
+      '/api/auth/sessions/:id',
+      {
+        preHandler: auth,
+        schema: {
+          tags: ['auth'],
+          summary: 'Sign out one of my sessions',
+          params: IdParam,
+          response: { 204: z.null(), 404: ErrorBodySchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        await revokeSession(deps, actorOf(request), request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}

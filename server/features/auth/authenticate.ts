@@ -1,0 +1,51 @@
+import type { Actor, Deps } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { findSessionWithUser, touchSession } from './sessions.queries.js';
+
+interface SessionState {
+  revoked_at: number | null;
+  last_active_at: number;
+  expires_at: number;
+  is_active: number;
+}
+
+/** Why a session can no longer be used, or null while it is alive. */
+export function sessionProblem(deps: Deps, s: SessionState): AppError | null {
+  const now = deps.now();
+  if (
+    s.revoked_at !== null ||
+    s.expires_at <= now ||
+    s.last_active_at + deps.config.sessionIdleMs <= now
+  ) {
+    return new AppError('session_expired', 'Your session has expired; please sign in again');
+  }
+  if (!s.is_active) return new AppError('account_disabled', 'This account has been deactivated');
+  return null;
+}
+
+/** How stale `last_active_at` may get before activity writes it again (bounds writes per session). */
+export function touchIntervalMs(deps: Deps): number {
+  return Math.min(10_000, Math.floor(deps.config.sessionIdleMs / 20));
+}
+
+/** Checks an access token against its live session and counts the call as activity. */
+export async function authenticate(deps: Deps, token: string): Promise<Actor> {
+  const claims = await deps.tokens.verifyAccess(token);
+  return checkSession(deps, claims.userId, claims.sessionId);
+}
+
+/** Loads a session, rejects it when revoked, idle, past its cap or its user disabled, and renews it. */
+export async function checkSession(deps: Deps, userId: number, sessionId: number): Promise<Actor> {
+  const s = await findSessionWithUser(deps.db, sessionId);
+  if (!s || s.user_id !== userId) {
+    throw new AppError('session_expired', 'Your session has expired; please sign in again');
+  }
+  const problem = sessionProblem(deps, s);
+  if (problem)
+    throw problem.code === 'account_disabled'
+      ? new AppError('session_expired', 'Your session has ended')
+      : problem;
+  const now = deps.now();
+  if (now - s.last_active_at >= touchIntervalMs(deps)) await touchSession(deps.db, sessionId, now);
+  return { userId, sessionId, isAdmin: s.is_admin === 1 };
+}

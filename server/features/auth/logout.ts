@@ -1,0 +1,38 @@
+import type { Deps } from '../../context.js';
+import { findSessionWithUser, revokeSessions } from './sessions.queries.js';
+
+/**
+ * Ends the session named by an access token or a refresh token. Only the signature is checked:
+ * signing out of an already expired session still succeeds.
+ */
+export async function logout(
+  deps: Deps,
+  creds: { accessToken?: string; refreshToken?: string },
+): Promise<boolean> {
+  let target: { userId: number; sessionId: number } | null = null;
+  if (creds.accessToken) {
+    try {
+      target = await deps.tokens.verifyAccess(creds.accessToken);
+    } catch {
+      target = null;
+    }
+  }
+  if (!target && creds.refreshToken) {
+    const parsed = deps.tokens.parseRefresh(creds.refreshToken);
+    const s = parsed ? await findSessionWithUser(deps.db, parsed.sessionId) : undefined;
+    if (
+      parsed &&
+      s &&
+      deps.tokens.refreshMacValid(parsed.sessionId, parsed.gen, s.refresh_salt, parsed.mac)
+    ) {
+      target = { userId: s.user_id, sessionId: s.id };
+    }
+  }
+  if (!target) return false;
+  const ids = await revokeSessions(deps.db, target.userId, deps.now(), {
+    only: [target.sessionId],
+  });
+  if (ids.length)
+    deps.events.publish({ type: 'sessions.revoked', userId: target.userId, sessionIds: ids });
+  return true;
+}

@@ -1,0 +1,106 @@
+import type { Db } from '../../db/database.js';
+import type { SessionsTable } from '../../db/schema.js';
+import type { Selectable } from 'kysely';
+
+export type SessionRow = Selectable<SessionsTable>;
+
+export interface NewSession {
+  userId: number;
+  refreshSalt: string;
+  remember: boolean;
+  now: number;
+  expiresAt: number;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/** Inserts a session and returns its id. */
+export async function insertSession(db: Db, s: NewSession): Promise<number> {
+  const row = {
+    user_id: s.userId,
+    refresh_salt: s.refreshSalt,
+    refresh_gen: 0,
+    remember: s.remember ? 1 : 0,
+    created_at: s.now,
+    last_active_at: s.now,
+    expires_at: s.expiresAt,
+    user_agent: s.userAgent?.slice(0, 255) ?? null,
+    ip: s.ip?.slice(0, 64) ?? null,
+  };
+  const result = await db.insertInto('sessions').values(row).executeTakeFirst();
+  if (result.insertId !== undefined) return Number(result.insertId);
+  // PostgreSQL reports no insert id; read it back by the unique salt.
+  const back = await db
+    .selectFrom('sessions')
+    .select('id')
+    .where('refresh_salt', '=', s.refreshSalt)
+    .executeTakeFirstOrThrow();
+  return back.id;
+}
+
+/** A session joined with the state of its user, as authentication needs it. */
+export async function findSessionWithUser(db: Db, sessionId: number) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id',
+      'sessions.user_id',
+      'sessions.refresh_salt',
+      'sessions.refresh_gen',
+      'sessions.last_active_at',
+      'sessions.expires_at',
+      'sessions.revoked_at',
+      'users.is_active',
+      'users.is_admin',
+    ])
+    .where('sessions.id', '=', sessionId)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Db, sessionId: number, now: number): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_active_at: now })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+/** Revokes sessions of a user: all, all but one, or the listed ones. Returns the ids revoked. */
+export async function revokeSessions(
+  db: Db,
+  userId: number,
+  now: number,
+  opts: { only?: number[]; except?: number } = {},
+): Promise<number[]> {
+  let q = db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null);
+  if (opts.only) q = q.where('id', 'in', opts.only.length ? opts.only : [0]);
+  if (opts.except !== undefined) q = q.where('id', '!=', opts.except);
+  const ids = (await q.execute()).map((r) => r.id);
+  if (ids.length) {
+    await db
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('id', 'in', ids)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+  return ids;
+}
+
+export async function listActiveSessions(db: Db, userId: number, now: number, idleMs: number) {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('last_active_at', '>', now - idleMs)
+    .orderBy('last_active_at', 'desc')
+    .execute();
+}

@@ -1,0 +1,99 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SignJWT, jwtVerify, decodeProtectedHeader } from 'jose';
+import { LIMITS } from '../../../protocol/limits.js';
+import { AppError } from '../../errors.js';
+
+const ISSUER = 'parley';
+const AUDIENCE = 'parley';
+const ACCESS_TTL_MS = LIMITS.accessTokenMinutes * 60_000;
+
+export interface AccessClaims {
+  userId: number;
+  sessionId: number;
+}
+
+/** Signs and checks access tokens (JWT HS256) and refresh tokens (HMAC over session and generation). */
+export class TokenService {
+  constructor(
+    private readonly secret: Uint8Array,
+    private readonly now: () => number,
+  ) {}
+
+  async signAccess(claims: AccessClaims): Promise<{ token: string; expiresAt: number }> {
+    const iat = this.now();
+    const expiresAt = iat + ACCESS_TTL_MS;
+    const token = await new SignJWT({ sid: claims.sessionId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(String(claims.userId))
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(Math.floor(iat / 1000))
+      .setExpirationTime(Math.floor(expiresAt / 1000))
+      .sign(this.secret);
+    return { token, expiresAt };
+  }
+
+  /** Verifies an access token; any defect answers `unauthorized`. */
+  async verifyAccess(token: string): Promise<AccessClaims> {
+    const bad = () => new AppError('unauthorized', 'A valid access token is required');
+    if (token.length > 4096) throw bad();
+    try {
+      const header = decodeProtectedHeader(token);
+      // Only the header we issue is accepted: no key hints an attacker could steer.
+      const keys = Object.keys(header).sort().join(',');
+      if (
+        header.alg !== 'HS256' ||
+        (keys !== 'alg,typ' && keys !== 'alg') ||
+        (header.typ && header.typ !== 'JWT')
+      ) {
+        throw bad();
+      }
+      const { payload } = await jwtVerify(token, this.secret, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        currentDate: new Date(this.now()),
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const userId = Number(payload.sub);
+      const sessionId = payload.sid;
+      if (!Number.isSafeInteger(userId) || userId <= 0) throw bad();
+      if (typeof sessionId !== 'number' || !Number.isSafeInteger(sessionId) || sessionId <= 0)
+        throw bad();
+      return { userId, sessionId };
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw bad();
+    }
+  }
+
+  /** A fresh per-session salt for refresh tokens. */
+  newRefreshSalt(): string {
+    return randomBytes(24).toString('base64url');
+  }
+
+  /** The refresh token of one generation of a session: `<sid>.<gen>.<mac>`. */
+  refreshToken(sessionId: number, gen: number, salt: string): string {
+    return `${sessionId}.${gen}.${this.refreshMac(sessionId, gen, salt)}`;
+  }
+
+  /** Splits a refresh token; null when it is not of our form. */
+  parseRefresh(token: string): { sessionId: number; gen: number; mac: string } | null {
+    const m = /^(\d{1,15})\.(\d{1,9})\.([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!m) return null;
+    return { sessionId: Number(m[1]), gen: Number(m[2]), mac: m[3]! };
+  }
+
+  /** True when `mac` is what we issued for this session, generation and salt. */
+  refreshMacValid(sessionId: number, gen: number, salt: string, mac: string): boolean {
+    const expected = Buffer.from(this.refreshMac(sessionId, gen, salt));
+    const given = Buffer.from(mac);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  private refreshMac(sessionId: number, gen: number, salt: string): string {
+    return createHmac('sha256', this.secret)
+      .update(`refresh:${sessionId}:${gen}:${salt}`)
+      .digest('base64url');
+  }
+}

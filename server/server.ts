@@ -1,0 +1,53 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import type { Deps } from './context.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createDeps } from './deps.js';
+
+/** A running Parley node: its HTTP app, its services and how to stop it. */
+export interface ParleyServer {
+  app: FastifyInstance;
+  deps: Deps;
+  database: DatabaseHandle;
+  /** The port it listens on (useful with PORT=0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Opens and migrates the database, builds the app and listens: everything main.ts does but signals. */
+export async function startParley(
+  config: Config,
+  log: FastifyBaseLogger,
+  overrides: Parameters<typeof createDeps>[3] = {},
+): Promise<ParleyServer> {
+  const database = openDatabase({
+    kind: config.databaseKind,
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+  });
+  try {
+    const applied = await migrateToLatest(database.db, database.kind);
+    if (applied.length) log.info({ migrations: applied }, 'database migrated');
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const deps = createDeps(config, database, log, overrides);
+  const app = await buildApp(deps);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  let closed: Promise<void> | null = null;
+  return {
+    app,
+    deps,
+    database,
+    port,
+    close() {
+      closed ??= app.close().then(() => database.close());
+      return closed;
+    },
+  };
+}

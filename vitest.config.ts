@@ -1,0 +1,23 @@
+import { defineConfig } from 'vitest/config';
+
+const integration = (db: string) => ({
+  test: {
+    name: db,
+    include: ['tests/integration/**/*.test.ts'],
+    env: { PARLEY_TEST_DB: db },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    maxWorkers: 3,
+    projects: [
+      { test: { name: 'unit', include: ['server/**/*.test.ts', 'protocol/**/*.test.ts'] } },
+      integration('sqlite'),
+      integration('postgres'),
+      integration('mysql'),
+    ],
+  },
+});
