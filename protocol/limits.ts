@@ -30,3 +30,8 @@ export const AVATAR_DEFAULT_SIZE = 256;
 /** Name of the refresh cookie and the header that must come with it. */
 export const REFRESH_COOKIE = 'parley_refresh';
 export const CLIENT_HEADER = 'x-parley-client';
+
+/** Typing ends by itself this long after the last `typing: true`. */
+export const TYPING_TIMEOUT_MS = 6000;
+/** Largest Socket.IO packet the server accepts. */
+export const MAX_SOCKET_PACKET_BYTES = 64 * 1024;

@@ -14,6 +14,8 @@ import { AppError } from './errors.js';
 import { authRoutes } from './features/auth/auth.routes.js';
 import { healthRoutes, type ReadinessCheck } from './features/health/health.routes.js';
 import { userRoutes } from './features/users/users.routes.js';
+import { conversationRoutes } from './features/conversations/conversations.routes.js';
+import { messageRoutes } from './features/messages/messages.routes.js';
 import { apiNotFound, installErrorHandling, sendError } from './http/errors.js';
 import { createMetrics, installHttpMetrics } from './http/metrics.js';
 import { crossSiteProblem } from './http/origin.js';
@@ -118,6 +120,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(healthRoutes(deps, registry, opts.readinessChecks ?? []));
   await app.register(authRoutes(deps));
   await app.register(userRoutes(deps));
+  await app.register(conversationRoutes(deps));
+  await app.register(messageRoutes(deps));
 
   const web = webRoot(deps);
   await app.register(fastifyStatic, {

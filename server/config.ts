@@ -22,6 +22,12 @@ export interface Config {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   loginLimit: { perAccount: number; perIp: number; windowSeconds: number };
   rateLimits: { signupsPerHour: number; searchesPerMinute: number; uploadsPerHour: number };
+  socket: {
+    messagesPerSecond: number;
+    eventsPerSecond: number;
+    maxSocketsPerUser: number;
+    sessionCheckSeconds: number;
+  };
   webRoot: string | null;
 }
 
@@ -164,6 +170,12 @@ export function loadConfig(env: Env = process.env): Config {
       signupsPerHour: intVar(env, 'RATE_LIMIT_SIGNUPS_PER_HOUR', 300, 1, 1_000_000),
       searchesPerMinute: intVar(env, 'RATE_LIMIT_SEARCHES_PER_MINUTE', 120, 1, 1_000_000),
       uploadsPerHour: intVar(env, 'RATE_LIMIT_UPLOADS_PER_HOUR', 60, 1, 1_000_000),
+    },
+    socket: {
+      messagesPerSecond: intVar(env, 'SOCKET_MESSAGES_PER_SECOND', 20, 1, 1_000_000),
+      eventsPerSecond: intVar(env, 'SOCKET_EVENTS_PER_SECOND', 30, 1, 1_000_000),
+      maxSocketsPerUser: intVar(env, 'MAX_SOCKETS_PER_USER', 32, 1, 100_000),
+      sessionCheckSeconds: intVar(env, 'SESSION_CHECK_SECONDS', 30, 1, 3600),
     },
     webRoot: webRootRaw && webRootRaw !== '' ? path.resolve(webRootRaw) : null,
   };

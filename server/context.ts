@@ -4,6 +4,8 @@ import type { Db } from './db/database.js';
 import type { EventBus } from './events.js';
 import type { PasswordHasher } from './features/auth/passwords.js';
 import type { TokenService } from './features/auth/tokens.js';
+import type { PresenceTracker } from './features/presence/presence.js';
+import type { TypingService } from './features/typing/typing.js';
 import type { RateLimiter } from './lib/rate-limiter.js';
 
 /** Answers whether a user has a live socket anywhere. */
@@ -22,7 +24,8 @@ export interface Deps {
   passwords: PasswordHasher;
   tokens: TokenService;
   events: EventBus;
-  presence: PresenceView;
+  presence: PresenceTracker;
+  typing: TypingService;
 }
 
 /** Who is calling: set by authentication on REST calls and socket connections. */

@@ -1,24 +1,24 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
-import type { Deps, PresenceView } from './context.js';
+import type { Deps } from './context.js';
 import type { DatabaseHandle } from './db/database.js';
 import { EventBus } from './events.js';
 import { PasswordHasher } from './features/auth/passwords.js';
 import { TokenService } from './features/auth/tokens.js';
+import { PresenceTracker } from './features/presence/presence.js';
+import { TypingService } from './features/typing/typing.js';
 import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
-
-/** Presence before any socket is connected: nobody is online. */
-const nobodyOnline: PresenceView = { isOnline: () => false };
 
 /** Wires the services every use case needs; tests pass overrides (a clock, a limiter). */
 export function createDeps(
   config: Config,
   database: DatabaseHandle,
   log: FastifyBaseLogger,
-  overrides: Partial<Pick<Deps, 'now' | 'limiter' | 'presence'>> = {},
+  overrides: Partial<Pick<Deps, 'now' | 'limiter'>> = {},
 ): Deps {
   const now = overrides.now ?? Date.now;
   const limiter: RateLimiter = overrides.limiter ?? new MemoryRateLimiter(now);
+  const events = new EventBus();
   return {
     config,
     db: database.db,
@@ -28,7 +28,8 @@ export function createDeps(
     limiter,
     passwords: new PasswordHasher(config.argon2),
     tokens: new TokenService(config.jwtSecret, now),
-    events: new EventBus(),
-    presence: overrides.presence ?? nobodyOnline,
+    events,
+    presence: new PresenceTracker(),
+    typing: new TypingService(events),
   };
 }

@@ -1,7 +1,27 @@
-/** Things that happened, recorded by use cases and published after their transaction commits. */
+import type { PresenceEvent, ReceiptEvent, TypingEvent } from '../protocol/events.js';
+import type { Conversation, Member, Message } from '../protocol/schemas/conversations.js';
+
+/**
+ * Things that happened, recorded by use cases and published after their transaction commits.
+ * Each carries what the publisher needs to emit it, so publishing runs no query.
+ */
 export type DomainEvent =
   | { type: 'sessions.revoked'; userId: number; sessionIds: number[] | 'all' }
-  | { type: 'user.updated'; userId: number };
+  | { type: 'user.updated'; userId: number }
+  | { type: 'message.created'; message: Message; recipients: number[] }
+  | { type: 'receipt'; receipt: ReceiptEvent; recipients: number[] }
+  | { type: 'typing'; typing: TypingEvent; recipients: number[] }
+  | { type: 'presence'; presence: PresenceEvent; recipients: number[] }
+  | { type: 'conversation.updated'; views: Array<{ userId: number; conversation: Conversation }> }
+  | { type: 'conversation.removed'; conversationId: number; userIds: number[] }
+  | { type: 'member.updated'; conversationId: number; member: Member; recipients: number[] }
+  | { type: 'membership.changed'; conversationId: number; userIds: number[] };
+
+/** What a use case returns: its result, and the events to publish once the caller has answered. */
+export interface Outcome<T> {
+  data: T;
+  events: DomainEvent[];
+}
 
 type Listener = (event: DomainEvent) => void;
 
@@ -12,6 +32,10 @@ export class EventBus {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  publishAll(events: readonly DomainEvent[]): void {
+    for (const e of events) this.publish(e);
   }
 
   publish(event: DomainEvent): void {

@@ -5,11 +5,13 @@ import type { Deps } from './context.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createDeps } from './deps.js';
+import { attachRealtime, type Realtime } from './realtime/gateway.js';
 
 /** A running Parley node: its HTTP app, its services and how to stop it. */
 export interface ParleyServer {
   app: FastifyInstance;
   deps: Deps;
+  realtime: Realtime;
   database: DatabaseHandle;
   /** The port it listens on (useful with PORT=0). */
   port: number;
@@ -36,6 +38,10 @@ export async function startParley(
   }
   const deps = createDeps(config, database, log, overrides);
   const app = await buildApp(deps);
+  const realtime = attachRealtime(app, deps);
+  app.addHook('preClose', async () => {
+    await realtime.close();
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -43,6 +49,7 @@ export async function startParley(
   return {
     app,
     deps,
+    realtime,
     database,
     port,
     close() {

@@ -48,8 +48,48 @@ export interface FilesTable {
   created_at: Millis;
 }
 
+export interface ConversationsTable {
+  id: Generated<number>;
+  kind: 'direct' | 'group';
+  name: string | null;
+  topic: string | null;
+  is_private: Flag;
+  created_by: number | null;
+  created_at: Millis;
+  last_seq: number;
+  last_message_at: Millis;
+  direct_key: string | null;
+}
+
+export interface MembersTable {
+  conversation_id: number;
+  user_id: number;
+  role: 'owner' | 'admin' | 'member';
+  joined_at: Millis;
+  delivered_seq: number;
+  read_seq: number;
+  muted: Flag;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  conversation_id: number;
+  seq: number;
+  sender_id: number;
+  client_id: string | null;
+  kind: 'text' | 'system';
+  body: string;
+  /** JSON text. */
+  meta: string | null;
+  created_at: Millis;
+  edited_at: Millis | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   files: FilesTable;
+  conversations: ConversationsTable;
+  members: MembersTable;
+  messages: MessagesTable;
 }

@@ -1,7 +1,9 @@
 import { accounts } from './0001_accounts.js';
+import { conversations } from './0002_conversations.js';
 import type { CodeMigration } from './helpers.js';
 
 /** Every migration, in order; names sort lexically, so keep the numeric prefix. */
 export const migrations: Record<string, CodeMigration> = {
   '0001_accounts': accounts,
+  '0002_conversations': conversations,
 };

@@ -1,6 +1,6 @@
 import type { Actor, Deps } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { findSessionWithUser, touchSession } from './sessions.queries.js';
+import { findSessionWithUser, findSessionsWithUsers, touchSession } from './sessions.queries.js';
 
 interface SessionState {
   revoked_at: number | null;
@@ -28,14 +28,35 @@ export function touchIntervalMs(deps: Deps): number {
   return Math.min(10_000, Math.floor(deps.config.sessionIdleMs / 20));
 }
 
+/** Of the given sessions, the ids that can no longer be used (for the periodic socket sweep). */
+export async function deadSessions(
+  deps: Deps,
+  sessionIds: readonly number[],
+): Promise<Set<number>> {
+  const dead = new Set(sessionIds);
+  for (let i = 0; i < sessionIds.length; i += 500) {
+    const rows = await findSessionsWithUsers(deps.db, sessionIds.slice(i, i + 500));
+    for (const s of rows) if (!sessionProblem(deps, s)) dead.delete(s.id);
+  }
+  return dead;
+}
+
 /** Checks an access token against its live session and counts the call as activity. */
 export async function authenticate(deps: Deps, token: string): Promise<Actor> {
   const claims = await deps.tokens.verifyAccess(token);
   return checkSession(deps, claims.userId, claims.sessionId);
 }
 
-/** Loads a session, rejects it when revoked, idle, past its cap or its user disabled, and renews it. */
-export async function checkSession(deps: Deps, userId: number, sessionId: number): Promise<Actor> {
+/**
+ * Loads a session, rejects it when revoked, idle, past its cap or its user disabled, and
+ * (unless `renew` is false) counts the call as activity.
+ */
+export async function checkSession(
+  deps: Deps,
+  userId: number,
+  sessionId: number,
+  renew = true,
+): Promise<Actor> {
   const s = await findSessionWithUser(deps.db, sessionId);
   if (!s || s.user_id !== userId) {
     throw new AppError('session_expired', 'Your session has expired; please sign in again');
@@ -46,6 +67,7 @@ export async function checkSession(deps: Deps, userId: number, sessionId: number
       ? new AppError('session_expired', 'Your session has ended')
       : problem;
   const now = deps.now();
-  if (now - s.last_active_at >= touchIntervalMs(deps)) await touchSession(deps.db, sessionId, now);
+  if (renew && now - s.last_active_at >= touchIntervalMs(deps))
+    await touchSession(deps.db, sessionId, now);
   return { userId, sessionId, isAdmin: s.is_admin === 1 };
 }

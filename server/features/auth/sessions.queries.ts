@@ -58,6 +58,23 @@ export async function findSessionWithUser(db: Db, sessionId: number) {
     .executeTakeFirst();
 }
 
+/** The liveness fields of several sessions at once. */
+export async function findSessionsWithUsers(db: Db, sessionIds: readonly number[]) {
+  if (sessionIds.length === 0) return [];
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id',
+      'sessions.last_active_at',
+      'sessions.expires_at',
+      'sessions.revoked_at',
+      'users.is_active',
+    ])
+    .where('sessions.id', 'in', sessionIds)
+    .execute();
+}
+
 export async function touchSession(db: Db, sessionId: number, now: number): Promise<void> {
   await db
     .updateTable('sessions')

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { LIMITS } from '../limits.js';
+import { IsoTime } from './common.js';
+import { PublicUser } from './users.js';
+
+const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const Role = z.enum(['owner', 'admin', 'member']);
+export type Role = z.infer<typeof Role>;
+
+export const SystemEvent = z.enum([
+  'room_created',
+  'member_joined',
+  'member_left',
+  'member_added',
+  'member_removed',
+  'role_changed',
+  'room_renamed',
+]);
+export type SystemEvent = z.infer<typeof SystemEvent>;
+
+export const MessageStatus = z.enum(['sent', 'delivered', 'read']);
+export type MessageStatus = z.infer<typeof MessageStatus>;
+
+export const Message = z
+  .object({
+    id: z.number().int(),
+    conversationId: z.number().int(),
+    seq: z.number().int(),
+    senderId: z.number().int(),
+    clientId: z.string().nullable(),
+    kind: z.enum(['text', 'system']),
+    body: z.string(),
+    meta: z.record(z.string(), z.unknown()).nullable(),
+    createdAt: IsoTime,
+    editedAt: IsoTime.nullable(),
+    status: MessageStatus,
+  })
+  .meta({ id: 'Message' });
+export type Message = z.infer<typeof Message>;
+
+export const Member = z
+  .object({
+    user: PublicUser,
+    role: Role,
+    joinedAt: IsoTime,
+    deliveredSeq: z.number().int(),
+    readSeq: z.number().int(),
+  })
+  .meta({ id: 'Member' });
+export type Member = z.infer<typeof Member>;
+
+export const Conversation = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(['direct', 'group']),
+    name: z.string().nullable(),
+    topic: z.string().nullable(),
+    isPrivate: z.boolean(),
+    createdAt: IsoTime,
+    createdBy: z.number().int().nullable(),
+    otherUser: PublicUser.nullable(),
+    memberCount: z.number().int(),
+    myRole: Role.nullable(),
+    lastSeq: z.number().int(),
+    lastMessage: Message.nullable(),
+    unreadCount: z.number().int(),
+    myReadSeq: z.number().int(),
+    muted: z.boolean(),
+  })
+  .meta({ id: 'Conversation' });
+export type Conversation = z.infer<typeof Conversation>;
+
+export const ConversationWithMembers = Conversation.extend({ members: z.array(Member) }).meta({
+  id: 'ConversationWithMembers',
+});
+export type ConversationWithMembers = z.infer<typeof ConversationWithMembers>;
+
+export const MessageBody = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(LIMITS.messageBodyMax, `must be at most ${LIMITS.messageBodyMax} characters`);
+export const ClientId = z.string().min(1).max(LIMITS.clientIdMax);
+
+export const GroupName = z.string().trim().min(1).max(LIMITS.groupNameMax);
+export const Topic = z.string().trim().max(LIMITS.topicMax);
+
+export const OpenDirectInput = z.strictObject({ userId: Id }).meta({ id: 'OpenDirectInput' });
+export type OpenDirectInput = z.infer<typeof OpenDirectInput>;
+
+export const CreateGroupInput = z
+  .strictObject({
+    name: GroupName,
+    topic: Topic.optional(),
+    isPrivate: z.boolean(),
+    memberIds: z.array(Id).max(1000).optional(),
+  })
+  .meta({ id: 'CreateGroupInput' });
+export type CreateGroupInput = z.infer<typeof CreateGroupInput>;
+
+export const UpdateGroupInput = z
+  .strictObject({
+    name: GroupName.optional(),
+    topic: Topic.optional(),
+    isPrivate: z.boolean().optional(),
+  })
+  .meta({ id: 'UpdateGroupInput' });
+export type UpdateGroupInput = z.infer<typeof UpdateGroupInput>;
+
+export const AddMembersInput = z
+  .strictObject({ userIds: z.array(Id).min(1).max(1000) })
+  .meta({ id: 'AddMembersInput' });
+export type AddMembersInput = z.infer<typeof AddMembersInput>;
+
+export const ChangeRoleInput = z.strictObject({ role: Role }).meta({ id: 'ChangeRoleInput' });
+export type ChangeRoleInput = z.infer<typeof ChangeRoleInput>;
+
+export const MemberParams = z.object({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  userId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+export type MemberParams = z.infer<typeof MemberParams>;
+
+export const PublicGroupsQuery = z.object({
+  query: z.string().max(LIMITS.searchQueryMax).optional().default(''),
+});
+export type PublicGroupsQuery = z.infer<typeof PublicGroupsQuery>;
+
+const SeqQuery = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const HistoryQuery = z
+  .object({
+    before: SeqQuery.optional(),
+    after: SeqQuery.optional(),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.historyLimitMax)
+      .optional()
+      .default(LIMITS.historyLimitDefault),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, {
+    message: 'use either before or after, not both',
+    path: ['before'],
+  });
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+
+export const HistoryPage = z
+  .object({ messages: z.array(Message), hasMore: z.boolean() })
+  .meta({ id: 'HistoryPage' });
+export type HistoryPage = z.infer<typeof HistoryPage>;
+
+export const PostMessageInput = z
+  .strictObject({ clientId: ClientId.optional(), body: MessageBody })
+  .meta({ id: 'PostMessageInput' });
+export type PostMessageInput = z.infer<typeof PostMessageInput>;
+
+export const ReadInput = z.strictObject({ seq: Seq }).meta({ id: 'ReadInput' });
+export type ReadInput = z.infer<typeof ReadInput>;
+
+// Socket payloads (client → server).
+export const SendMessagePayload = z.strictObject({
+  conversationId: Id,
+  clientId: ClientId,
+  body: MessageBody,
+});
+export type SendMessagePayload = z.infer<typeof SendMessagePayload>;
+
+export const CursorPayload = z.strictObject({ conversationId: Id, seq: Seq });
+export type CursorPayload = z.infer<typeof CursorPayload>;
+
+export const TypingPayload = z.strictObject({ conversationId: Id, typing: z.boolean() });
+export type TypingPayload = z.infer<typeof TypingPayload>;

@@ -1,0 +1,164 @@
+import type {
+  Conversation,
+  Member,
+  MessageStatus,
+} from '../../../protocol/schemas/conversations.js';
+import type { Deps } from '../../context.js';
+import type { Db } from '../../db/database.js';
+import { iso } from '../../lib/time.js';
+import { toMessage, type MessageRow } from '../messages/message.presenter.js';
+import { toPublicUser, type UserRow } from '../users/user.presenter.js';
+import {
+  directPartners,
+  lastMessageCursors,
+  lastMessages,
+  memberCounts,
+  unreadCounts,
+  usersByIds,
+  type ConversationRow,
+  type MemberRow,
+} from './conversations.queries.js';
+
+/** What is the same for every viewer of a conversation. */
+interface Base {
+  row: ConversationRow;
+  memberCount: number;
+  lastMessage: MessageRow | null;
+  lastStatus: MessageStatus;
+  partners: number[];
+}
+
+/** The viewer's own membership, or null for a public group they have not joined. */
+export interface Viewer {
+  userId: number;
+  member: Pick<MemberRow, 'role' | 'read_seq' | 'muted'> | null;
+}
+
+function statusFrom(
+  c: { delivered: number; read: number; others: number } | undefined,
+  seq: number,
+): MessageStatus {
+  if (!c || c.others === 0) return 'sent';
+  if (c.read >= seq) return 'read';
+  if (c.delivered >= seq) return 'delivered';
+  return 'sent';
+}
+
+/** Loads the viewer-independent parts of several conversations in a fixed number of queries. */
+async function loadBases(
+  db: Db,
+  rows: readonly ConversationRow[],
+): Promise<{ bases: Map<number, Base>; users: Map<number, UserRow> }> {
+  const ids = rows.map((r) => r.id);
+  const directIds = rows.filter((r) => r.kind === 'direct').map((r) => r.id);
+  const [counts, lasts, cursors, partners] = await Promise.all([
+    memberCounts(db, ids),
+    lastMessages(db, ids),
+    lastMessageCursors(db, ids),
+    directPartners(db, directIds),
+  ]);
+  const users = await usersByIds(db, [...partners.values()].flat());
+  const bases = new Map<number, Base>();
+  for (const row of rows) {
+    const last = lasts.get(row.id) ?? null;
+    bases.set(row.id, {
+      row,
+      memberCount: counts.get(row.id) ?? 0,
+      lastMessage: last,
+      lastStatus: last ? statusFrom(cursors.get(row.id), last.seq) : 'sent',
+      partners: partners.get(row.id) ?? [],
+    });
+  }
+  return { bases, users };
+}
+
+function present(
+  deps: Deps,
+  base: Base,
+  users: Map<number, UserRow>,
+  viewer: Viewer,
+  unread: number,
+): Conversation {
+  const { row } = base;
+  let otherUser = null;
+  if (row.kind === 'direct') {
+    const otherId = base.partners.find((id) => id !== viewer.userId) ?? base.partners[0];
+    const u = otherId !== undefined ? users.get(otherId) : undefined;
+    otherUser = u ? toPublicUser(u, deps.presence) : null;
+  }
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    topic: row.topic,
+    isPrivate: row.is_private === 1,
+    createdAt: iso(row.created_at),
+    createdBy: row.created_by,
+    otherUser,
+    memberCount: base.memberCount,
+    myRole: viewer.member?.role ?? null,
+    lastSeq: Number(row.last_seq),
+    lastMessage: base.lastMessage ? toMessage(base.lastMessage, base.lastStatus) : null,
+    unreadCount: viewer.member ? unread : 0,
+    myReadSeq: viewer.member ? Number(viewer.member.read_seq) : 0,
+    muted: viewer.member ? viewer.member.muted === 1 : false,
+  };
+}
+
+/** Many conversations as one user sees them (the conversation list). */
+export async function presentForUser(
+  deps: Deps,
+  userId: number,
+  items: ReadonlyArray<{ row: ConversationRow; member: Viewer['member'] }>,
+): Promise<Conversation[]> {
+  const { bases, users } = await loadBases(
+    deps.db,
+    items.map((i) => i.row),
+  );
+  const joined = items.filter((i) => i.member).map((i) => i.row.id);
+  const unread = await unreadCounts(deps.db, { userId, conversationIds: joined });
+  return items.map((i) =>
+    present(
+      deps,
+      bases.get(i.row.id)!,
+      users,
+      { userId, member: i.member },
+      unread.get(`${i.row.id}:${userId}`) ?? 0,
+    ),
+  );
+}
+
+/** One conversation as each of several members sees it (for `conversation:updated`). */
+export async function presentForMembers(
+  deps: Deps,
+  row: ConversationRow,
+  members: readonly MemberRow[],
+): Promise<Array<{ userId: number; conversation: Conversation }>> {
+  const { bases, users } = await loadBases(deps.db, [row]);
+  const unread = await unreadCounts(deps.db, {
+    conversationId: row.id,
+    userIds: members.map((m) => m.user_id),
+  });
+  const base = bases.get(row.id)!;
+  return members.map((m) => ({
+    userId: m.user_id,
+    conversation: present(
+      deps,
+      base,
+      users,
+      { userId: m.user_id, member: m },
+      unread.get(`${row.id}:${m.user_id}`) ?? 0,
+    ),
+  }));
+}
+
+/** A member row with its user, as the wire sees it. */
+export function toMember(deps: Deps, m: MemberRow, user: UserRow): Member {
+  return {
+    user: toPublicUser(user, deps.presence),
+    role: m.role,
+    joinedAt: iso(m.joined_at),
+    deliveredSeq: Number(m.delivered_seq),
+    readSeq: Number(m.read_seq),
+  };
+}

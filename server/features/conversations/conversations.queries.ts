@@ -1,0 +1,235 @@
+import type { Selectable } from 'kysely';
+import type { DatabaseKind } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import type { ConversationsTable, MembersTable } from '../../db/schema.js';
+import type { MemberCursor, MessageRow } from '../messages/message.presenter.js';
+import type { UserRow } from '../users/user.presenter.js';
+
+export type ConversationRow = Selectable<ConversationsTable>;
+export type MemberRow = Selectable<MembersTable>;
+
+export async function findConversation(db: Db, id: number): Promise<ConversationRow | undefined> {
+  return db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findMember(
+  db: Db,
+  conversationId: number,
+  userId: number,
+): Promise<MemberRow | undefined> {
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** Everyone in a conversation, oldest member first. */
+export async function listMemberRows(db: Db, conversationId: number): Promise<MemberRow[]> {
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .orderBy('joined_at')
+    .orderBy('user_id')
+    .execute();
+}
+
+export async function memberIds(db: Db, conversationId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('members')
+    .select('user_id')
+    .where('conversation_id', '=', conversationId)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+export async function memberCursors(db: Db, conversationId: number): Promise<MemberCursor[]> {
+  return db
+    .selectFrom('members')
+    .select(['user_id', 'delivered_seq', 'read_seq'])
+    .where('conversation_id', '=', conversationId)
+    .execute();
+}
+
+/** Users who share at least one conversation with `userId` (presence goes only to them). */
+export async function contactsOf(db: Db, userId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('members as mine')
+    .innerJoin('members as other', 'other.conversation_id', 'mine.conversation_id')
+    .select('other.user_id')
+    .distinct()
+    .where('mine.user_id', '=', userId)
+    .where('other.user_id', '!=', userId)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+export async function conversationIdsOf(db: Db, userId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('members')
+    .select('conversation_id')
+    .where('user_id', '=', userId)
+    .execute();
+  return rows.map((r) => r.conversation_id);
+}
+
+export async function insertConversation(
+  trx: Db,
+  kind: DatabaseKind,
+  row: Omit<ConversationRow, 'id'>,
+): Promise<number> {
+  if (kind === 'mysql') {
+    const r = await trx.insertInto('conversations').values(row).executeTakeFirst();
+    return Number(r.insertId);
+  }
+  const r = await trx
+    .insertInto('conversations')
+    .values(row)
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export async function insertMembers(trx: Db, rows: MemberRow[]): Promise<void> {
+  if (rows.length) await trx.insertInto('members').values(rows).execute();
+}
+
+export async function usersByIds(db: Db, ids: readonly number[]): Promise<Map<number, UserRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export async function memberCounts(
+  db: Db,
+  conversationIds: readonly number[],
+): Promise<Map<number, number>> {
+  if (conversationIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('members')
+    .select(['conversation_id', (eb) => eb.fn.countAll().as('n')])
+    .where('conversation_id', 'in', conversationIds)
+    .groupBy('conversation_id')
+    .execute();
+  return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));
+}
+
+/** The newest message of each conversation (the one at its last seq). */
+export async function lastMessages(
+  db: Db,
+  conversationIds: readonly number[],
+): Promise<Map<number, MessageRow>> {
+  if (conversationIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('messages')
+    .innerJoin('conversations', (j) =>
+      j
+        .onRef('conversations.id', '=', 'messages.conversation_id')
+        .onRef('messages.seq', '=', 'conversations.last_seq'),
+    )
+    .selectAll('messages')
+    .where('conversations.id', 'in', conversationIds)
+    .execute();
+  return new Map(rows.map((r) => [r.conversation_id, r]));
+}
+
+/**
+ * For each conversation's newest message: the lowest delivered and read cursors among the
+ * members other than its sender, and how many such members there are.
+ */
+export async function lastMessageCursors(
+  db: Db,
+  conversationIds: readonly number[],
+): Promise<Map<number, { delivered: number; read: number; others: number }>> {
+  if (conversationIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('members')
+    .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
+    .innerJoin('messages', (j) =>
+      j
+        .onRef('messages.conversation_id', '=', 'conversations.id')
+        .onRef('messages.seq', '=', 'conversations.last_seq'),
+    )
+    .select((eb) => [
+      'members.conversation_id',
+      eb.fn.min('members.delivered_seq').as('delivered'),
+      eb.fn.min('members.read_seq').as('read'),
+      eb.fn.countAll().as('others'),
+    ])
+    .where('members.conversation_id', 'in', conversationIds)
+    .whereRef('members.user_id', '!=', 'messages.sender_id')
+    .groupBy('members.conversation_id')
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.conversation_id,
+      { delivered: Number(r.delivered), read: Number(r.read), others: Number(r.others) },
+    ]),
+  );
+}
+
+/**
+ * Unread counts: text messages from others after each member's read cursor. Filter by one user
+ * over many conversations (the list) or one conversation over many users (an update to all).
+ */
+export async function unreadCounts(
+  db: Db,
+  filter:
+    | { userId: number; conversationIds: readonly number[] }
+    | { conversationId: number; userIds: readonly number[] },
+): Promise<Map<string, number>> {
+  let q = db
+    .selectFrom('members')
+    .leftJoin('messages', (j) =>
+      j
+        .onRef('messages.conversation_id', '=', 'members.conversation_id')
+        .onRef('messages.seq', '>', 'members.read_seq')
+        .onRef('messages.sender_id', '!=', 'members.user_id')
+        .on('messages.kind', '=', 'text'),
+    )
+    .select((eb) => [
+      'members.conversation_id',
+      'members.user_id',
+      eb.fn.count('messages.id').as('n'),
+    ])
+    .groupBy(['members.conversation_id', 'members.user_id']);
+  if ('userId' in filter) {
+    if (filter.conversationIds.length === 0) return new Map();
+    q = q
+      .where('members.user_id', '=', filter.userId)
+      .where('members.conversation_id', 'in', filter.conversationIds);
+  } else {
+    if (filter.userIds.length === 0) return new Map();
+    q = q
+      .where('members.conversation_id', '=', filter.conversationId)
+      .where('members.user_id', 'in', filter.userIds);
+  }
+  const rows = await q.execute();
+  return new Map(rows.map((r) => [`${r.conversation_id}:${r.user_id}`, Number(r.n)]));
+}
+
+/** The other member of each direct conversation, as seen by `viewerId`. */
+export async function directPartners(
+  db: Db,
+  conversationIds: readonly number[],
+): Promise<Map<number, number[]>> {
+  if (conversationIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('members')
+    .select(['conversation_id', 'user_id'])
+    .where('conversation_id', 'in', conversationIds)
+    .execute();
+  const out = new Map<number, number[]>();
+  for (const r of rows) {
+    const list = out.get(r.conversation_id) ?? [];
+    list.push(r.user_id);
+    out.set(r.conversation_id, list);
+  }
+  return out;
+}

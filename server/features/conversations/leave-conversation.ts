@@ -1,0 +1,66 @@
+import type { Actor, Deps } from '../../context.js';
+import { AppError } from '../../errors.js';
+import type { DomainEvent, Outcome } from '../../events.js';
+import { loadAsMember } from './conversation.policy.js';
+import { groupChangedEvents } from './conversation-events.js';
+import { listMemberRows } from './conversations.queries.js';
+import { successorOf } from './members.js';
+import { appendSystemMessage } from './system-messages.js';
+import type { MessageRow } from '../messages/message.presenter.js';
+
+/**
+ * Leaves a group. An owner leaving hands ownership to the longest admin, else the longest
+ * member; the last member leaving deletes the group. Direct conversations cannot be left.
+ */
+export async function leaveConversation(
+  deps: Deps,
+  actor: Actor,
+  id: number,
+): Promise<Outcome<null>> {
+  const { conversation } = await loadAsMember(deps, actor, id);
+  if (conversation.kind !== 'group')
+    throw new AppError('forbidden', 'A direct conversation cannot be left');
+
+  const result = await deps.db.transaction().execute(async (trx) => {
+    const members = await listMemberRows(trx, id);
+    const me = members.find((m) => m.user_id === actor.userId);
+    if (!me) return { deleted: false, messages: [] as MessageRow[], changed: [] as number[] };
+    await trx
+      .deleteFrom('members')
+      .where('conversation_id', '=', id)
+      .where('user_id', '=', actor.userId)
+      .execute();
+    if (members.length === 1) {
+      await trx.deleteFrom('conversations').where('id', '=', id).execute();
+      return { deleted: true, messages: [], changed: [] };
+    }
+    const messages = [
+      await appendSystemMessage(trx, deps, id, actor.userId, 'member_left', actor.userId),
+    ];
+    const changed: number[] = [];
+    if (me.role === 'owner') {
+      const next = successorOf(members, actor.userId)!;
+      await trx
+        .updateTable('members')
+        .set({ role: 'owner' })
+        .where('conversation_id', '=', id)
+        .where('user_id', '=', next.user_id)
+        .execute();
+      messages.push(
+        await appendSystemMessage(trx, deps, id, actor.userId, 'role_changed', next.user_id, {
+          role: 'owner',
+        }),
+      );
+      changed.push(next.user_id);
+    }
+    return { deleted: false, messages, changed };
+  });
+
+  const events: DomainEvent[] = [
+    { type: 'conversation.removed', conversationId: id, userIds: [actor.userId] },
+    { type: 'membership.changed', conversationId: id, userIds: [actor.userId] },
+  ];
+  if (!result.deleted)
+    events.push(...(await groupChangedEvents(deps, id, result.messages, result.changed)));
+  return { data: null, events };
+}

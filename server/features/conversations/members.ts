@@ -1,0 +1,24 @@
+import type { Deps } from '../../context.js';
+
+/** Which of the given user ids belong to active accounts. */
+export async function activeUserIds(deps: Deps, ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await deps.db
+    .selectFrom('users')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('is_active', '=', 1)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Who takes over when the owner leaves: the longest-serving admin, else the longest member. */
+export function successorOf<T extends { user_id: number; role: string; joined_at: number }>(
+  members: readonly T[],
+  leaving: number,
+): T | undefined {
+  const rest = members
+    .filter((m) => m.user_id !== leaving)
+    .sort((a, b) => a.joined_at - b.joined_at || a.user_id - b.user_id);
+  return rest.find((m) => m.role === 'admin') ?? rest[0];
+}

@@ -1,0 +1,44 @@
+import type { Conversation, UpdateGroupInput } from '../../../protocol/schemas/conversations.js';
+import type { Actor, Deps } from '../../context.js';
+import { forbidden } from '../../errors.js';
+import type { Outcome } from '../../events.js';
+import { canManage, loadGroupAsMember } from './conversation.policy.js';
+import { groupChangedEvents } from './conversation-events.js';
+import { appendSystemMessage } from './system-messages.js';
+import type { MessageRow } from '../messages/message.presenter.js';
+
+/** Owners and admins rename a group, set its topic, or make it public or private. */
+export async function updateGroup(
+  deps: Deps,
+  actor: Actor,
+  id: number,
+  input: UpdateGroupInput,
+): Promise<Outcome<Conversation>> {
+  const { conversation, member } = await loadGroupAsMember(deps, actor, id);
+  if (!canManage(member.role)) throw forbidden('Only the owner or an admin can change the group');
+  const renamed = input.name !== undefined && input.name !== conversation.name;
+  const messages: MessageRow[] = await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('conversations')
+      .set({
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.topic !== undefined && { topic: input.topic }),
+        ...(input.isPrivate !== undefined && { is_private: input.isPrivate ? 1 : 0 }),
+      })
+      .where('id', '=', id)
+      .execute();
+    return renamed
+      ? [
+          await appendSystemMessage(trx, deps, id, actor.userId, 'room_renamed', actor.userId, {
+            name: input.name,
+            previousName: conversation.name,
+          }),
+        ]
+      : [];
+  });
+  const events = await groupChangedEvents(deps, id, messages);
+  const mine = events
+    .find((e) => e.type === 'conversation.updated')
+    ?.views.find((v) => v.userId === actor.userId);
+  return { data: mine!.conversation, events };
+}

@@ -1,0 +1,180 @@
+import type { DatabaseKind } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import type { MessageRow } from './message.presenter.js';
+
+export interface NewMessage {
+  conversationId: number;
+  senderId: number;
+  clientId: string | null;
+  kind: 'text' | 'system';
+  body: string;
+  meta: Record<string, unknown> | null;
+  now: number;
+}
+
+/**
+ * Takes the next seq of a conversation. The UPDATE locks the conversation row until the
+ * transaction ends, so concurrent senders queue and seqs stay gap-free on every database.
+ * Returns null when the conversation does not exist.
+ */
+export async function allocateSeq(
+  trx: Db,
+  kind: DatabaseKind,
+  conversationId: number,
+  now: number,
+): Promise<number | null> {
+  const update = trx
+    .updateTable('conversations')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: now }))
+    .where('id', '=', conversationId);
+  if (kind === 'mysql') {
+    const r = await update.executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return null;
+    const row = await trx
+      .selectFrom('conversations')
+      .select('last_seq')
+      .where('id', '=', conversationId)
+      .executeTakeFirst();
+    return row ? Number(row.last_seq) : null;
+  }
+  const row = await update.returning('last_seq').executeTakeFirst();
+  return row ? Number(row.last_seq) : null;
+}
+
+/** Inserts a message with its seq (inside the allocating transaction); returns the stored row. */
+export async function insertMessage(
+  trx: Db,
+  kind: DatabaseKind,
+  m: NewMessage,
+  seq: number,
+): Promise<MessageRow> {
+  const values = {
+    conversation_id: m.conversationId,
+    seq,
+    sender_id: m.senderId,
+    client_id: m.clientId,
+    kind: m.kind,
+    body: m.body,
+    meta: m.meta === null ? null : JSON.stringify(m.meta),
+    created_at: m.now,
+  };
+  let id: number;
+  if (kind === 'mysql') {
+    const r = await trx.insertInto('messages').values(values).executeTakeFirst();
+    id = Number(r.insertId);
+  } else {
+    const r = await trx
+      .insertInto('messages')
+      .values(values)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    id = r.id;
+  }
+  return { ...values, id, edited_at: null };
+}
+
+/** Allocates a seq and inserts in the caller's transaction: the one way a message is stored. */
+export async function appendMessage(
+  trx: Db,
+  kind: DatabaseKind,
+  m: NewMessage,
+): Promise<MessageRow | null> {
+  const seq = await allocateSeq(trx, kind, m.conversationId, m.now);
+  if (seq === null) return null;
+  return insertMessage(trx, kind, m, seq);
+}
+
+export async function findByClientId(
+  db: Db,
+  senderId: number,
+  conversationId: number,
+  clientId: string,
+): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('sender_id', '=', senderId)
+    .where('conversation_id', '=', conversationId)
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+}
+
+/** A page of history by seq, ascending; fetches one extra row to know whether more exist. */
+export async function pageMessages(
+  db: Db,
+  conversationId: number,
+  page: { before?: number; after?: number; limit: number },
+): Promise<{ rows: MessageRow[]; hasMore: boolean }> {
+  let q = db.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+  if (page.after !== undefined) {
+    q = q.where('seq', '>', page.after).orderBy('seq', 'asc');
+  } else {
+    if (page.before !== undefined) q = q.where('seq', '<', page.before);
+    q = q.orderBy('seq', 'desc');
+  }
+  const rows = await q.limit(page.limit + 1).execute();
+  const hasMore = rows.length > page.limit;
+  if (hasMore) rows.pop();
+  if (page.after === undefined) rows.reverse();
+  return { rows, hasMore };
+}
+
+/**
+ * Moves a member's cursors forward, never back and never past the conversation's last seq.
+ * Each UPDATE is guarded by the cursor it raises, so concurrent moves keep the larger value.
+ * Returns the cursors after the move, or null when the user is not a member.
+ */
+export async function advanceCursors(
+  db: Db,
+  conversationId: number,
+  userId: number,
+  to: { delivered?: number; read?: number },
+): Promise<{ moved: boolean; deliveredSeq: number; readSeq: number } | null> {
+  const current = await db
+    .selectFrom('members')
+    .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
+    .select(['members.delivered_seq', 'members.read_seq', 'conversations.last_seq'])
+    .where('members.conversation_id', '=', conversationId)
+    .where('members.user_id', '=', userId)
+    .executeTakeFirst();
+  if (!current) return null;
+  const last = Number(current.last_seq);
+  const read = to.read === undefined ? undefined : Math.min(to.read, last);
+  const delivered = Math.min(Math.max(to.delivered ?? 0, to.read ?? 0), last);
+  let moved = false;
+  if (read !== undefined && read > Number(current.read_seq)) {
+    const r = await db
+      .updateTable('members')
+      .set({ read_seq: read })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('read_seq', '<', read)
+      .executeTakeFirst();
+    moved ||= Number(r.numUpdatedRows) > 0;
+  }
+  if (delivered > Number(current.delivered_seq)) {
+    const r = await db
+      .updateTable('members')
+      .set({ delivered_seq: delivered })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('delivered_seq', '<', delivered)
+      .executeTakeFirst();
+    moved ||= Number(r.numUpdatedRows) > 0;
+  }
+  if (!moved) {
+    return {
+      moved,
+      deliveredSeq: Number(current.delivered_seq),
+      readSeq: Number(current.read_seq),
+    };
+  }
+  const after = await db
+    .selectFrom('members')
+    .select(['delivered_seq', 'read_seq'])
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!after) return null;
+  return { moved, deliveredSeq: Number(after.delivered_seq), readSeq: Number(after.read_seq) };
+}

@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBodySchema, IdParam } from '../../../protocol/schemas/common.js';
+import {
+  HistoryPage,
+  HistoryQuery,
+  Message,
+  PostMessageInput,
+  ReadInput,
+} from '../../../protocol/schemas/conversations.js';
+import type { Deps } from '../../context.js';
+import { actorOf, requireAuth } from '../../http/auth.js';
+import { respond } from '../../http/respond.js';
+import { listMessages } from './list-messages.js';
+import { markRead } from './move-cursors.js';
+import { sendMessage } from './send-message.js';
+
+const errors = {
+  400: ErrorBodySchema,
+  401: ErrorBodySchema,
+  403: ErrorBodySchema,
+  404: ErrorBodySchema,
+  429: ErrorBodySchema,
+};
+const tags = ['messages'];
+
+/** History, sending over REST, and read receipts over REST. */
+export function messageRoutes(deps: Deps) {
+  return async (fastify: FastifyInstance): Promise<void> => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    app.addHook('preHandler', requireAuth(deps));
+
+    app.get(
+      '/api/conversations/:id/messages',
+      {
+        schema: {
+          tags,
+          summary: 'History, ascending by seq: newest page by default, or before/after a seq',
+          params: IdParam,
+          querystring: HistoryQuery,
+          response: { 200: HistoryPage, ...errors },
+        },
+      },
+      async (request) => listMessages(deps, actorOf(request), request.params.id, request.query),
+    );
+
+    app.post(
+      '/api/conversations/:id/messages',
+      {
+        schema: {
+          tags,
+          summary: 'Send a message (idempotent by clientId, like message:send)',
+          params: IdParam,
+          body: PostMessageInput,
+          response: { 201: Message, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const out = await sendMessage(deps, actorOf(request), {
+          conversationId: request.params.id,
+          clientId: request.body.clientId ?? null,
+          body: request.body.body,
+        });
+        return respond(deps, reply, out, 201);
+      },
+    );
+
+    app.post(
+      '/api/conversations/:id/read',
+      {
+        schema: {
+          tags,
+          summary: 'Mark messages read up to seq (forward only)',
+          params: IdParam,
+          body: ReadInput,
+          response: { 204: z.null(), ...errors },
+        },
+      },
+      async (request, reply) =>
+        respond(
+          deps,
+          reply,
+          await markRead(deps, actorOf(request), request.params.id, request.body.seq),
+          204,
+        ),
+    );
+  };
+}

@@ -1,0 +1,61 @@
+import { EV } from '../../../protocol/events.js';
+import {
+  CursorPayload,
+  SendMessagePayload,
+  TypingPayload,
+} from '../../../protocol/schemas/conversations.js';
+import type { Deps } from '../../context.js';
+import { chaos } from '../../lib/chaos.js';
+import { handle, type ParleySocket } from '../../realtime/handler.js';
+import { setTyping } from '../typing/typing.js';
+import { markDelivered, markRead } from './move-cursors.js';
+import { sendMessage } from './send-message.js';
+
+/** Socket handlers for sending, receipts and typing: each parses and calls one use case. */
+export function registerMessageHandlers(
+  deps: Deps,
+  socket: ParleySocket,
+  touch: (s: ParleySocket) => Promise<boolean>,
+): void {
+  const on = (event: string, fn: (payload: unknown, ack?: unknown) => Promise<void>) =>
+    (socket as unknown as { on: (e: string, f: (...a: unknown[]) => void) => void }).on(
+      event,
+      (payload, ack) => {
+        void fn(payload, ack);
+      },
+    );
+
+  on(
+    EV.messageSend,
+    handle(deps, socket, touch, {
+      schema: SendMessagePayload,
+      bucket: 'messages',
+      run: (actor, p) => sendMessage(deps, actor, p),
+      afterAck: (p) => chaos('after_ack_before_fanout', p.body),
+    }),
+  );
+  on(
+    EV.messageDelivered,
+    handle(deps, socket, touch, {
+      schema: CursorPayload,
+      bucket: 'events',
+      run: (actor, p) => markDelivered(deps, actor, p.conversationId, p.seq),
+    }),
+  );
+  on(
+    EV.conversationRead,
+    handle(deps, socket, touch, {
+      schema: CursorPayload,
+      bucket: 'events',
+      run: (actor, p) => markRead(deps, actor, p.conversationId, p.seq),
+    }),
+  );
+  on(
+    EV.typing,
+    handle(deps, socket, touch, {
+      schema: TypingPayload,
+      bucket: 'events',
+      run: (actor, p) => setTyping(deps, actor, p),
+    }),
+  );
+}

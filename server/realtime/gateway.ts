@@ -1,0 +1,170 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { Server } from 'socket.io';
+import { EV } from '../../protocol/events.js';
+import { MAX_SOCKET_PACKET_BYTES } from '../../protocol/limits.js';
+import type { Deps } from '../context.js';
+import { AppError, toAppError } from '../errors.js';
+import { authenticate, checkSession, deadSessions } from '../features/auth/authenticate.js';
+import { registerMessageHandlers } from '../features/messages/messages.socket.js';
+import { userCameOnline, userWentOffline } from '../features/presence/presence.js';
+import { originAllowed } from '../http/origin.js';
+import { TokenBucket } from '../lib/token-bucket.js';
+import type { ParleySocket, SocketData } from './handler.js';
+import { Publisher, sessionRoom, userRoom } from './publisher.js';
+
+export interface Realtime {
+  io: Server;
+  close(): Promise<void>;
+}
+
+/** Browsers send Origin; it must be this server's or an allowed one. Other clients send none. */
+function allowRequest(deps: Deps) {
+  return (req: IncomingMessage, cb: (err: string | null | undefined, ok: boolean) => void) => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return cb(null, true);
+    const ok = originAllowed(origin, req.headers.host, deps.config.allowedOrigins);
+    cb(ok ? null : 'origin not allowed', ok);
+  };
+}
+
+/** Attaches Socket.IO to the app's HTTP server: handshake auth, rooms, handlers, publisher. */
+export function attachRealtime(app: FastifyInstance, deps: Deps): Realtime {
+  const io = new Server(app.server, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: MAX_SOCKET_PACKET_BYTES,
+    perMessageDeflate: false,
+    httpCompression: false,
+    allowRequest: allowRequest(deps),
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+    connectTimeout: 10_000,
+  });
+  const publisher = new Publisher(io, deps.events);
+  const local = new Map<string, ParleySocket>();
+
+  /** Ends a socket whose session is over: tell it why, then drop it. */
+  const expire = (socket: ParleySocket) => {
+    (socket as unknown as { emit: (e: string, p: unknown) => void }).emit(EV.sessionExpired, {});
+    socket.disconnect(true);
+  };
+
+  /** Socket events are session activity; at most once per interval this also re-checks the session. */
+  const touch = async (socket: ParleySocket): Promise<boolean> => {
+    const now = deps.now();
+    const { actor } = socket.data;
+    if (now - socket.data.sessionCheckedAt < Math.min(10_000, deps.config.sessionIdleMs / 20))
+      return true;
+    try {
+      await checkSession(deps, actor.userId, actor.sessionId);
+      socket.data.sessionCheckedAt = now;
+      return true;
+    } catch (err) {
+      if (
+        err instanceof AppError &&
+        (err.code === 'session_expired' || err.code === 'account_disabled')
+      ) {
+        expire(socket);
+        return false;
+      }
+      throw err;
+    }
+  };
+
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (typeof token !== 'string' || token === '') {
+      next(
+        Object.assign(new Error('unauthorized'), {
+          data: new AppError('unauthorized', 'An access token is required').toBody().error,
+        }),
+      );
+      return;
+    }
+    authenticate(deps, token).then(
+      (actor) => {
+        if (deps.presence.socketCount(actor.userId) >= deps.config.socket.maxSocketsPerUser) {
+          const e = new AppError('rate_limited', 'Too many connections for this account');
+          next(Object.assign(new Error('rate_limited'), { data: e.toBody().error }));
+          return;
+        }
+        const data: SocketData = {
+          actor,
+          sessionCheckedAt: deps.now(),
+          buckets: {
+            messages: new TokenBucket(
+              deps.config.socket.messagesPerSecond,
+              deps.config.socket.messagesPerSecond * 2,
+              deps.now,
+            ),
+            events: new TokenBucket(
+              deps.config.socket.eventsPerSecond,
+              deps.config.socket.eventsPerSecond * 2,
+              deps.now,
+            ),
+          },
+        };
+        socket.data = data;
+        // The handshake request is not needed after auth; let it go to save memory per socket.
+        (socket.request as unknown as { headers: unknown }).headers = {};
+        next();
+      },
+      (err: unknown) => {
+        const e = toAppError(err);
+        const code =
+          e.code === 'session_expired' || e.code === 'unavailable' ? e.code : 'unauthorized';
+        next(Object.assign(new Error(code), { data: e.toBody().error }));
+      },
+    );
+  });
+
+  io.on('connection', (raw) => {
+    const socket = raw as unknown as ParleySocket;
+    const { actor } = socket.data;
+    void socket.join([userRoom(actor.userId), sessionRoom(actor.sessionId)]);
+    local.set(socket.id, socket);
+    registerMessageHandlers(deps, socket, touch);
+    socket.on('error', () => socket.disconnect(true));
+
+    if (deps.presence.add(actor.userId)) {
+      userCameOnline(deps, actor.userId).then(
+        (events) => deps.events.publishAll(events),
+        (err: unknown) => deps.log.warn({ err }, 'presence update failed'),
+      );
+    }
+    socket.on('disconnect', () => {
+      local.delete(socket.id);
+      if (deps.presence.remove(actor.userId)) {
+        userWentOffline(deps, actor.userId).then(
+          (events) => deps.events.publishAll(events),
+          (err: unknown) => deps.log.warn({ err }, 'presence update failed'),
+        );
+      }
+    });
+  });
+
+  // Sessions can also end without an event here (idle timeout, absolute cap, another node):
+  // check every connected socket's session periodically, so none outlives it by more than that.
+  const sweep = setInterval(() => {
+    const ids = [...new Set([...local.values()].map((s) => s.data.actor.sessionId))];
+    deadSessions(deps, ids).then(
+      (dead) => {
+        for (const socket of local.values())
+          if (dead.has(socket.data.actor.sessionId)) expire(socket);
+      },
+      (err: unknown) => deps.log.warn({ err }, 'session sweep failed'),
+    );
+  }, deps.config.socket.sessionCheckSeconds * 1000);
+  sweep.unref();
+
+  return {
+    io,
+    async close() {
+      clearInterval(sweep);
+      publisher.close();
+      deps.typing.close();
+      await io.close();
+    },
+  };
+}

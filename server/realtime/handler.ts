@@ -1,0 +1,79 @@
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import type { Ack } from '../../protocol/errors.js';
+import type { Actor, Deps } from '../context.js';
+import { AppError, toAppError, validationFailed } from '../errors.js';
+import type { Outcome } from '../events.js';
+import type { TokenBucket } from '../lib/token-bucket.js';
+
+/** What the gateway keeps on each socket. */
+export interface SocketData {
+  actor: Actor;
+  /** When this socket last proved its session alive (ms). */
+  sessionCheckedAt: number;
+  buckets: { messages: TokenBucket; events: TokenBucket };
+}
+
+export type ParleySocket = Socket<
+  Record<string, never>,
+  Record<string, never>,
+  Record<string, never>,
+  SocketData
+>;
+
+function fieldsOf(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const name = issue.path.length ? issue.path.join('.') : 'payload';
+    fields[name] ??= issue.message;
+  }
+  return fields;
+}
+
+export interface HandlerOptions<I, O> {
+  schema: z.ZodType<I>;
+  bucket: keyof SocketData['buckets'];
+  run: (actor: Actor, input: I) => Promise<Outcome<O>>;
+  /** Runs between the ack and publishing (the crash point for the failure tests). */
+  afterAck?: (input: I) => void;
+}
+
+/**
+ * The one socket adapter: rate limit → session activity → parse → one use case → ack →
+ * publish. Any failure becomes an error ack; nothing a client sends can kill the socket.
+ */
+export function handle<I, O>(
+  deps: Deps,
+  socket: ParleySocket,
+  touch: (socket: ParleySocket) => Promise<boolean>,
+  opts: HandlerOptions<I, O>,
+) {
+  return async (payload: unknown, ack?: unknown): Promise<void> => {
+    const reply = (a: Ack<O>) => {
+      if (typeof ack === 'function') (ack as (a: Ack<O>) => void)(a);
+    };
+    try {
+      const wait = socket.data.buckets[opts.bucket].take();
+      if (wait > 0) {
+        const seconds = Math.max(1, Math.ceil(wait / 1000));
+        throw new AppError(
+          'rate_limited',
+          'Slow down: too many events',
+          { retryAfterMs: wait },
+          seconds,
+        );
+      }
+      if (!(await touch(socket))) return;
+      const parsed = opts.schema.safeParse(payload);
+      if (!parsed.success) throw validationFailed(fieldsOf(parsed.error));
+      const out = await opts.run(socket.data.actor, parsed.data);
+      reply({ ok: true, data: out.data });
+      opts.afterAck?.(parsed.data);
+      deps.events.publishAll(out.events);
+    } catch (err) {
+      const e = toAppError(err);
+      if (e.code === 'internal') deps.log.error({ err }, 'socket handler failed');
+      reply({ ok: false, error: e.toBody().error });
+    }
+  };
+}
