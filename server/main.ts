@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startParley } from './server.js';
@@ -5,6 +6,8 @@ import { startParley } from './server.js';
 const SHUTDOWN_GRACE_MS = 10_000;
 
 function config(): Config {
+  // An optional .env in the working directory; variables already set in the environment win.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   try {
     return loadConfig();
   } catch (err) {
