@@ -18,6 +18,16 @@ export default defineConfig({
       integration('sqlite'),
       integration('postgres'),
       integration('mysql'),
+      {
+        // Several nodes on PostgreSQL and Redis, in one process.
+        test: {
+          name: 'cluster',
+          include: ['tests/cluster/**/*.test.ts'],
+          env: { PARLEY_TEST_DB: 'postgres' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -49,6 +49,16 @@ for (const [name, url] of [
   projects.push(name);
 }
 
+// Several nodes need PostgreSQL and Redis.
+const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+if (projects.includes('postgres')) {
+  if (await reachable(REDIS_URL)) projects.push('cluster');
+  else if (ci) {
+    console.error(`FAIL cluster: no Redis at ${new URL(REDIS_URL).host} (CI=true requires it)`);
+    process.exit(1);
+  } else skipped.push(`cluster: no Redis at ${new URL(REDIS_URL).host}`);
+} else skipped.push('cluster: needs the postgres suite');
+
 const args = [
   'vitest',
   'run',

@@ -13,6 +13,8 @@ export interface Config {
   databaseUrl: string | null;
   databaseKind: DatabaseKind;
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so deployments can share one Redis. */
+  redisPrefix: string;
   jwtSecret: Uint8Array;
   sessionIdleMs: number;
   maxUploadBytes: number;
@@ -78,6 +80,14 @@ function databaseKindOf(url: string | null): DatabaseKind {
   const protocol = new URL(url).protocol;
   if (protocol === 'postgres:' || protocol === 'postgresql:') return 'postgres';
   return 'mysql';
+}
+
+function redisPrefixOf(env: Env): string {
+  const raw = env.REDIS_PREFIX ?? 'parley';
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(raw)) {
+    fail('REDIS_PREFIX', 'may hold 1-64 letters, digits, "_", ".", ":" or "-"');
+  }
+  return raw;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -148,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseKind,
     redisUrl,
+    redisPrefix: redisPrefixOf(env),
     jwtSecret: loadSecret(env, dataDir),
     sessionIdleMs: Math.round(
       numberVar(env, 'SESSION_IDLE_MINUTES', 30, 0.01, 60 * 24 * 30) * 60_000,

@@ -4,7 +4,7 @@ import type { Db } from './db/database.js';
 import type { EventBus } from './events.js';
 import type { PasswordHasher } from './features/auth/passwords.js';
 import type { TokenService } from './features/auth/tokens.js';
-import type { PresenceTracker } from './features/presence/presence.js';
+import type { Presence } from './features/presence/presence.js';
 import type { TypingService } from './features/typing/typing.js';
 import type { RateLimiter } from './lib/rate-limiter.js';
 
@@ -24,7 +24,7 @@ export interface Deps {
   passwords: PasswordHasher;
   tokens: TokenService;
   events: EventBus;
-  presence: PresenceTracker;
+  presence: Presence;
   typing: TypingService;
 }
 

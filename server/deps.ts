@@ -5,7 +5,7 @@ import type { DatabaseHandle } from './db/database.js';
 import { EventBus } from './events.js';
 import { PasswordHasher } from './features/auth/passwords.js';
 import { TokenService } from './features/auth/tokens.js';
-import { PresenceTracker } from './features/presence/presence.js';
+import { LocalPresence } from './features/presence/presence.js';
 import { TypingService } from './features/typing/typing.js';
 import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
 
@@ -14,7 +14,7 @@ export function createDeps(
   config: Config,
   database: DatabaseHandle,
   log: FastifyBaseLogger,
-  overrides: Partial<Pick<Deps, 'now' | 'limiter'>> = {},
+  overrides: Partial<Pick<Deps, 'now' | 'limiter' | 'presence'>> = {},
 ): Deps {
   const now = overrides.now ?? Date.now;
   const limiter: RateLimiter = overrides.limiter ?? new MemoryRateLimiter(now);
@@ -29,7 +29,7 @@ export function createDeps(
     passwords: new PasswordHasher(config.argon2),
     tokens: new TokenService(config.jwtSecret, now),
     events,
-    presence: new PresenceTracker(),
+    presence: overrides.presence ?? new LocalPresence(),
     typing: new TypingService(events),
   };
 }

@@ -6,6 +6,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createDeps } from './deps.js';
 import { attachRealtime, type Realtime } from './realtime/gateway.js';
+import { createCluster, type Cluster } from './cluster/cluster.js';
 
 /** A running Parley node: its HTTP app, its services and how to stop it. */
 export interface ParleyServer {
@@ -13,6 +14,8 @@ export interface ParleyServer {
   deps: Deps;
   realtime: Realtime;
   database: DatabaseHandle;
+  /** Present when REDIS_URL is set. */
+  cluster: Cluster | null;
   /** The port it listens on (useful with PORT=0). */
   port: number;
   close(): Promise<void>;
@@ -36,11 +39,17 @@ export async function startParley(
     await database.close();
     throw err;
   }
-  const deps = createDeps(config, database, log, overrides);
-  const app = await buildApp(deps);
-  const realtime = attachRealtime(app, deps);
+  const cluster = config.redisUrl ? createCluster(config.redisUrl, config.redisPrefix, log) : null;
+  const deps = createDeps(config, database, log, {
+    ...(cluster && { limiter: cluster.limiter, presence: cluster.presence }),
+    ...overrides,
+  });
+  const app = await buildApp(deps, { readinessChecks: cluster ? [cluster.readiness] : [] });
+  const realtime = attachRealtime(app, deps, { adapter: cluster?.adapter });
+  cluster?.start(deps);
   app.addHook('preClose', async () => {
     await realtime.close();
+    await cluster?.close();
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -51,6 +60,7 @@ export async function startParley(
     deps,
     realtime,
     database,
+    cluster,
     port,
     close() {
       closed ??= app.close().then(() => database.close());

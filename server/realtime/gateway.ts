@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { EV } from '../../protocol/events.js';
 import { MAX_SOCKET_PACKET_BYTES } from '../../protocol/limits.js';
 import type { Deps } from '../context.js';
@@ -29,8 +29,13 @@ function allowRequest(deps: Deps) {
 }
 
 /** Attaches Socket.IO to the app's HTTP server: handshake auth, rooms, handlers, publisher. */
-export function attachRealtime(app: FastifyInstance, deps: Deps): Realtime {
+export function attachRealtime(
+  app: FastifyInstance,
+  deps: Deps,
+  opts: { adapter?: ServerOptions['adapter'] } = {},
+): Realtime {
   const io = new Server(app.server, {
+    ...(opts.adapter && { adapter: opts.adapter }),
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: MAX_SOCKET_PACKET_BYTES,
@@ -127,25 +132,32 @@ export function attachRealtime(app: FastifyInstance, deps: Deps): Realtime {
     registerMessageHandlers(deps, socket, touch);
     socket.on('error', () => socket.disconnect(true));
 
-    if (deps.presence.add(actor.userId)) {
-      userCameOnline(deps, actor.userId).then(
-        (events) => deps.events.publishAll(events),
-        (err: unknown) => deps.log.warn({ err }, 'presence update failed'),
-      );
-    }
+    const presenceFailed = (err: unknown) => deps.log.warn({ err }, 'presence update failed');
+    deps.presence
+      .connect(actor.userId)
+      .then((changed) => (changed ? userCameOnline(deps, actor.userId) : []))
+      .then((events) => deps.events.publishAll(events), presenceFailed);
     socket.on('disconnect', () => {
       local.delete(socket.id);
-      if (deps.presence.remove(actor.userId)) {
-        userWentOffline(deps, actor.userId).then(
-          (events) => deps.events.publishAll(events),
-          (err: unknown) => deps.log.warn({ err }, 'presence update failed'),
-        );
-      }
+      deps.presence
+        .disconnect(actor.userId)
+        .then((changed) => (changed ? userWentOffline(deps, actor.userId) : []))
+        .then((events) => deps.events.publishAll(events), presenceFailed);
     });
   });
 
   // Sessions can also end without an event here (idle timeout, absolute cap, another node):
   // check every connected socket's session periodically, so none outlives it by more than that.
+  // Users whose sockets were on a node that died: offline now, seen last about now.
+  deps.presence.onOffline((userIds) => {
+    for (const userId of userIds) {
+      userWentOffline(deps, userId).then(
+        (events) => deps.events.publishAll(events),
+        (err: unknown) => deps.log.warn({ err }, 'presence update failed'),
+      );
+    }
+  });
+
   const sweep = setInterval(() => {
     const ids = [...new Set([...local.values()].map((s) => s.data.actor.sessionId))];
     deadSessions(deps, ids).then(

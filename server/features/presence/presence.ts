@@ -4,9 +4,23 @@ import { isoOrNull } from '../../lib/time.js';
 import { contactsOf } from '../conversations/conversations.queries.js';
 import { updateUser, findUserById } from '../users/users.queries.js';
 
-/** Online while any socket of the user is connected to this node. */
-export class PresenceTracker implements PresenceView {
-  private readonly sockets = new Map<number, number>();
+/**
+ * Where users are online. Sockets are counted per node; a user is online while any node
+ * counts a socket of theirs. `connect`/`disconnect` resolve true when the user's state changed.
+ */
+export interface Presence extends PresenceView {
+  /** Sockets of the user on this node (for the per-user connection cap). */
+  socketCount(userId: number): number;
+  connect(userId: number): Promise<boolean>;
+  disconnect(userId: number): Promise<boolean>;
+  /** Called with users another node lost (it died); they are offline now. */
+  onOffline(handler: (userIds: number[]) => void): void;
+  close(): Promise<void>;
+}
+
+/** Presence of a single node: online while any socket of the user is connected here. */
+export class LocalPresence implements Presence {
+  protected readonly sockets = new Map<number, number>();
 
   isOnline(userId: number): boolean {
     return (this.sockets.get(userId) ?? 0) > 0;
@@ -16,15 +30,15 @@ export class PresenceTracker implements PresenceView {
     return this.sockets.get(userId) ?? 0;
   }
 
-  /** Counts a new socket; the first one makes the user online. Returns true on that change. */
-  add(userId: number): boolean {
+  /** Counts a socket here; true when it is the user's first on this node. */
+  protected addLocal(userId: number): boolean {
     const n = (this.sockets.get(userId) ?? 0) + 1;
     this.sockets.set(userId, n);
     return n === 1;
   }
 
-  /** Counts a closed socket; the last one makes the user offline. Returns true on that change. */
-  remove(userId: number): boolean {
+  /** Uncounts a socket here; true when it was the user's last on this node. */
+  protected removeLocal(userId: number): boolean {
     const n = (this.sockets.get(userId) ?? 0) - 1;
     if (n > 0) {
       this.sockets.set(userId, n);
@@ -32,6 +46,22 @@ export class PresenceTracker implements PresenceView {
     }
     this.sockets.delete(userId);
     return true;
+  }
+
+  connect(userId: number): Promise<boolean> {
+    return Promise.resolve(this.addLocal(userId));
+  }
+
+  disconnect(userId: number): Promise<boolean> {
+    return Promise.resolve(this.removeLocal(userId));
+  }
+
+  onOffline(_handler: (userIds: number[]) => void): void {
+    // A single node never loses another node's sockets.
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }
 

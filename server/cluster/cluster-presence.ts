@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import { LocalPresence } from '../features/presence/presence.js';
+
+const keys = (prefix: string) => ({
+  user: (id: number) => `${prefix}:presence:user:${id}`, // hash: node id → 1 while that node has a socket of the user
+  nodeUsers: (node: string) => `${prefix}:presence:node-users:${node}`, // set of users with a socket on that node
+  heartbeat: (node: string) => `${prefix}:presence:heartbeat:${node}`,
+  nodes: `${prefix}:presence:nodes`,
+  online: `${prefix}:presence:online`,
+  reaper: `${prefix}:presence:reaper`,
+  channel: `${prefix}:presence:changes`,
+});
+
+/** How often a node proves it is alive, and how long until a silent node counts as dead. */
+export const HEARTBEAT_MS = 5000;
+export const NODE_TTL_MS = 15_000;
+
+// Marks the user online on this node; returns 1 when they were offline everywhere before.
+const CONNECT = `
+redis.call('HSET', KEYS[1], ARGV[1], 1)
+redis.call('SADD', KEYS[2], ARGV[2])
+if redis.call('SADD', KEYS[3], ARGV[2]) == 1 then
+  redis.call('PUBLISH', KEYS[4], '1:' .. ARGV[2])
+  return 1
+end
+return 0
+`;
+
+// Marks the user gone from this node; returns 1 when no live node has them any more.
+const DISCONNECT = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+local nodes = redis.call('HKEYS', KEYS[1])
+for _, n in ipairs(nodes) do
+  if redis.call('EXISTS', ARGV[3] .. n) == 1 then return 0 end
+  redis.call('HDEL', KEYS[1], n)
+end
+if redis.call('SREM', KEYS[3], ARGV[2]) == 1 then
+  redis.call('PUBLISH', KEYS[4], '0:' .. ARGV[2])
+  return 1
+end
+return 0
+`;
+
+/**
+ * Presence across nodes, kept in Redis. Each node counts its own sockets, marks users in a
+ * per-user hash, and refreshes a heartbeat; when a node stops beating for NODE_TTL_MS, another
+ * node reaps its users (offline within about NODE_TTL_MS + HEARTBEAT_MS). Every node keeps a
+ * replica of the online set (updated through pub/sub, reloaded every heartbeat) so that
+ * `isOnline` answers without a round trip.
+ */
+export class ClusterPresence extends LocalPresence {
+  readonly nodeId = randomUUID();
+  private readonly online = new Set<number>();
+  private readonly sub: Redis;
+  private readonly timer: NodeJS.Timeout;
+  private offlineHandler: (userIds: number[]) => void = () => {};
+  private closed = false;
+  private readonly K: ReturnType<typeof keys>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: FastifyBaseLogger,
+    prefix: string,
+  ) {
+    super();
+    this.K = keys(prefix);
+    const K = this.K;
+    this.sub = redis.duplicate();
+    this.sub.on('error', () => {});
+    void this.sub.subscribe(K.channel).catch(() => {});
+    this.sub.on('message', (_channel: string, message: string) => {
+      const [state, id] = message.split(':');
+      if (state === '1') this.online.add(Number(id));
+      else this.online.delete(Number(id));
+    });
+    this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.timer.unref();
+    void this.beat();
+  }
+
+  override isOnline(userId: number): boolean {
+    return super.isOnline(userId) || this.online.has(userId);
+  }
+
+  override async connect(userId: number): Promise<boolean> {
+    if (!this.addLocal(userId)) return false;
+    this.online.add(userId);
+    try {
+      const r = await this.redis.eval(
+        CONNECT,
+        4,
+        this.K.user(userId),
+        this.K.nodeUsers(this.nodeId),
+        this.K.online,
+        this.K.channel,
+        this.nodeId,
+        userId,
+      );
+      return r === 1;
+    } catch (err) {
+      this.warn(err);
+      return true;
+    }
+  }
+
+  override async disconnect(userId: number): Promise<boolean> {
+    if (!this.removeLocal(userId)) return false;
+    try {
+      const r = await this.redis.eval(
+        DISCONNECT,
+        4,
+        this.K.user(userId),
+        this.K.nodeUsers(this.nodeId),
+        this.K.online,
+        this.K.channel,
+        this.nodeId,
+        userId,
+        this.K.heartbeat(''),
+      );
+      if (r === 1) this.online.delete(userId);
+      return r === 1;
+    } catch (err) {
+      this.warn(err);
+      this.online.delete(userId);
+      return true;
+    }
+  }
+
+  override onOffline(handler: (userIds: number[]) => void): void {
+    this.offlineHandler = handler;
+  }
+
+  /** Refreshes this node's heartbeat, re-asserts its users if Redis lost them, reaps dead nodes. */
+  private async beat(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const previous = await this.redis.set(
+        this.K.heartbeat(this.nodeId),
+        '1',
+        'PX',
+        NODE_TTL_MS,
+        'GET',
+      );
+      await this.redis.sadd(this.K.nodes, this.nodeId);
+      // No previous heartbeat: Redis restarted (or this node is new); write our users back.
+      if (previous === null && this.sockets.size > 0) await this.reassert();
+      const members = await this.redis.smembers(this.K.online);
+      this.online.clear();
+      for (const id of members) this.online.add(Number(id));
+      await this.reap();
+    } catch (err) {
+      this.warn(err);
+    }
+  }
+
+  private async reassert(): Promise<void> {
+    const p = this.redis.pipeline();
+    for (const userId of this.sockets.keys()) {
+      p.hset(this.K.user(userId), this.nodeId, 1);
+      p.sadd(this.K.nodeUsers(this.nodeId), userId);
+      p.sadd(this.K.online, userId);
+    }
+    await p.exec();
+  }
+
+  /** One node at a time takes the reaper lock and clears the users of nodes that stopped beating. */
+  private async reap(): Promise<void> {
+    const lock = await this.redis.set(this.K.reaper, this.nodeId, 'PX', HEARTBEAT_MS, 'NX');
+    if (lock !== 'OK') return;
+    const nodes = await this.redis.smembers(this.K.nodes);
+    for (const node of nodes) {
+      if (node === this.nodeId || (await this.redis.exists(this.K.heartbeat(node))) === 1) continue;
+      const users = (await this.redis.smembers(this.K.nodeUsers(node))).map(Number);
+      const offline: number[] = [];
+      for (const userId of users) {
+        const r = await this.redis.eval(
+          DISCONNECT,
+          4,
+          this.K.user(userId),
+          this.K.nodeUsers(node),
+          this.K.online,
+          this.K.channel,
+          node,
+          userId,
+          this.K.heartbeat(''),
+        );
+        if (r === 1 && !super.isOnline(userId)) {
+          this.online.delete(userId);
+          offline.push(userId);
+        }
+      }
+      await this.redis.del(this.K.nodeUsers(node));
+      await this.redis.srem(this.K.nodes, node);
+      if (offline.length) {
+        this.log.info({ node, users: offline.length }, 'reaped the users of a node that stopped');
+        this.offlineHandler(offline);
+      }
+    }
+  }
+
+  private warn(err: unknown): void {
+    this.log.warn({ err: { message: (err as Error).message } }, 'presence store unavailable');
+  }
+
+  override async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    // A clean stop takes this node's users out at once instead of waiting for the reaper.
+    try {
+      const users = [...this.sockets.keys()];
+      this.sockets.clear();
+      for (const userId of users) {
+        await this.redis.eval(
+          DISCONNECT,
+          4,
+          this.K.user(userId),
+          this.K.nodeUsers(this.nodeId),
+          this.K.online,
+          this.K.channel,
+          this.nodeId,
+          userId,
+          this.K.heartbeat(''),
+        );
+      }
+      await this.redis.del(this.K.heartbeat(this.nodeId), this.K.nodeUsers(this.nodeId));
+      await this.redis.srem(this.K.nodes, this.nodeId);
+    } catch (err) {
+      this.warn(err);
+    }
+    this.sub.disconnect();
+  }
+}

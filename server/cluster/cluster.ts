@@ -1,0 +1,82 @@
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Deps } from '../context.js';
+import type { ReadinessCheck } from '../features/health/health.routes.js';
+import { ClusterPresence } from './cluster-presence.js';
+import { connectRedis } from './redis.js';
+import { RedisRateLimiter } from './redis-rate-limiter.js';
+
+/** What a node needs to work with others: shared limits, presence, fan-out, readiness. */
+export interface Cluster {
+  redis: Redis;
+  presence: ClusterPresence;
+  limiter: RedisRateLimiter;
+  adapter: ReturnType<typeof createAdapter>;
+  readiness: ReadinessCheck;
+  /** Starts the cross-node relays that need the node's services. */
+  start(deps: Deps): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects a node to Redis. Fan-out uses Socket.IO's Redis streams adapter: unlike pub/sub it
+ * resumes from its stream offset after a short Redis outage, so emits made meanwhile still
+ * arrive; the database stays the source of truth for anything longer (clients catch up by seq).
+ */
+export function createCluster(url: string, prefix: string, log: FastifyBaseLogger): Cluster {
+  const TYPING_CHANNEL = `${prefix}:typing-stop`;
+  const redis = connectRedis(url, log, 'main');
+  const adapterRedis = connectRedis(url, log, 'adapter');
+  const presence = new ClusterPresence(redis, log, prefix);
+  const limiter = new RedisRateLimiter(redis, log, prefix);
+  const adapter = createAdapter(adapterRedis, {
+    streamName: `${prefix}:socket.io`,
+    channelPrefix: `${prefix}:socket.io`,
+    maxLen: 100_000,
+    onlyPlaintext: true,
+  });
+  let typingSub: Redis | null = null;
+  let unsubscribe: () => void = () => {};
+
+  return {
+    redis,
+    presence,
+    limiter,
+    adapter,
+    readiness: {
+      name: 'redis',
+      check: async () => {
+        await redis.ping();
+      },
+    },
+    start(deps: Deps) {
+      // A message ends its sender's typing on whichever node holds that typing state.
+      unsubscribe = deps.events.subscribe((e) => {
+        if (e.type === 'message.created' && e.message.kind === 'text') {
+          redis
+            .publish(
+              TYPING_CHANNEL,
+              `${presence.nodeId}|${e.message.conversationId}|${e.message.senderId}`,
+            )
+            .catch(() => {});
+        }
+      });
+      typingSub = redis.duplicate();
+      typingSub.on('error', () => {});
+      void typingSub.subscribe(TYPING_CHANNEL).catch(() => {});
+      typingSub.on('message', (_c: string, msg: string) => {
+        const [node, conversationId, userId] = msg.split('|');
+        if (node === presence.nodeId) return;
+        deps.events.publishAll(deps.typing.stop(Number(conversationId), Number(userId)));
+      });
+    },
+    async close() {
+      unsubscribe();
+      typingSub?.disconnect();
+      await presence.close();
+      redis.disconnect();
+      adapterRedis.disconnect();
+    },
+  };
+}
