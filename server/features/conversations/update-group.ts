@@ -17,16 +17,15 @@ export async function updateGroup(
   const { conversation, member } = await loadGroupAsMember(deps, actor, id);
   if (!canManage(member.role)) throw forbidden('Only the owner or an admin can change the group');
   const renamed = input.name !== undefined && input.name !== conversation.name;
+  const changes = {
+    ...(input.name !== undefined && { name: input.name }),
+    ...(input.topic !== undefined && { topic: input.topic }),
+    ...(input.isPrivate !== undefined && { is_private: input.isPrivate ? 1 : 0 }),
+  };
   const messages: MessageRow[] = await deps.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('conversations')
-      .set({
-        ...(input.name !== undefined && { name: input.name }),
-        ...(input.topic !== undefined && { topic: input.topic }),
-        ...(input.isPrivate !== undefined && { is_private: input.isPrivate ? 1 : 0 }),
-      })
-      .where('id', '=', id)
-      .execute();
+    // An empty PATCH changes nothing (and an UPDATE with no SET clause is not valid SQL).
+    if (Object.keys(changes).length > 0)
+      await trx.updateTable('conversations').set(changes).where('id', '=', id).execute();
     return renamed
       ? [
           await appendSystemMessage(trx, deps, id, actor.userId, 'room_renamed', actor.userId, {
