@@ -12,6 +12,7 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import type { Deps } from './context.js';
 import { AppError } from './errors.js';
 import { authRoutes } from './features/auth/auth.routes.js';
+import { fileRoutes } from './features/files/files.routes.js';
 import { healthRoutes, type ReadinessCheck } from './features/health/health.routes.js';
 import { userRoutes } from './features/users/users.routes.js';
 import { conversationRoutes } from './features/conversations/conversations.routes.js';
@@ -122,6 +123,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(userRoutes(deps));
   await app.register(conversationRoutes(deps));
   await app.register(messageRoutes(deps));
+  await app.register(fileRoutes(deps));
 
   const web = webRoot(deps);
   await app.register(fastifyStatic, {
