@@ -10,8 +10,26 @@ import { registerMessageHandlers } from '../features/messages/messages.socket.js
 import { userCameOnline, userWentOffline } from '../features/presence/presence.js';
 import { originAllowed } from '../http/origin.js';
 import { TokenBucket } from '../lib/token-bucket.js';
-import type { ParleySocket, SocketData } from './handler.js';
+import type { Gate, ParleySocket, SocketData } from './handler.js';
 import { Publisher, sessionRoom, userRoom } from './publisher.js';
+
+/** Bytes waiting to be written to a socket's client (socket buffer plus unsent packets). */
+function bufferedBytes(socket: ParleySocket): number {
+  const conn = socket.conn as unknown as {
+    transport?: { socket?: { bufferedAmount?: number } };
+    writeBuffer?: Array<{ data?: unknown }>;
+  };
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of conn.writeBuffer ?? []) {
+    bytes += typeof packet.data === 'string' ? packet.data.length : 64;
+  }
+  return bytes;
+}
+
+/** A socket whose client has this much unread data is dropped (it reconnects and catches up). */
+export const MAX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+const BACKPRESSURE_CHECK_MS = 1000;
+const DRAIN_TIMEOUT_MS = 5000;
 
 export interface Realtime {
   io: Server;
@@ -41,7 +59,8 @@ export function attachRealtime(
     maxHttpBufferSize: MAX_SOCKET_PACKET_BYTES,
     perMessageDeflate: false,
     httpCompression: false,
-    allowRequest: allowRequest(deps),
+    allowRequest: (req, cb) =>
+      draining ? cb('shutting down', false) : allowRequest(deps)(req, cb),
     pingInterval: 25_000,
     pingTimeout: 20_000,
     connectTimeout: 10_000,
@@ -56,6 +75,13 @@ export function attachRealtime(
   };
 
   /** Socket events are session activity; at most once per interval this also re-checks the session. */
+  let draining = false;
+  const gate: Gate = {
+    touch: (socket) => touch(socket),
+    accepting: () => !draining,
+    inflight: 0,
+  };
+
   const touch = async (socket: ParleySocket): Promise<boolean> => {
     const now = deps.now();
     const { actor } = socket.data;
@@ -129,7 +155,7 @@ export function attachRealtime(
     const { actor } = socket.data;
     void socket.join([userRoom(actor.userId), sessionRoom(actor.sessionId)]);
     local.set(socket.id, socket);
-    registerMessageHandlers(deps, socket, touch);
+    registerMessageHandlers(deps, socket, gate);
     socket.on('error', () => socket.disconnect(true));
 
     const presenceFailed = (err: unknown) => deps.log.warn({ err }, 'presence update failed');
@@ -170,9 +196,32 @@ export function attachRealtime(
   }, deps.config.socket.sessionCheckSeconds * 1000);
   sweep.unref();
 
+  // A client that stops reading must not make the server hold its events without bound.
+  const backpressure = setInterval(() => {
+    for (const socket of local.values()) {
+      const bytes = bufferedBytes(socket);
+      if (bytes > MAX_SOCKET_BUFFER_BYTES) {
+        deps.log.warn(
+          { userId: socket.data.actor.userId, bytes },
+          'dropping a socket that stopped reading',
+        );
+        socket.disconnect(true);
+        // disconnect() queues a close frame behind the stuck data; end the connection itself.
+        socket.conn.close();
+      }
+    }
+  }, BACKPRESSURE_CHECK_MS);
+  backpressure.unref();
+
   return {
     io,
     async close() {
+      // Drain: refuse new connections and events, let events in flight commit and answer,
+      // then close every socket so its client reconnects to another node.
+      draining = true;
+      const until = Date.now() + DRAIN_TIMEOUT_MS;
+      while (gate.inflight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(backpressure);
       clearInterval(sweep);
       publisher.close();
       deps.typing.close();

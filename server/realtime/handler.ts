@@ -30,6 +30,16 @@ function fieldsOf(error: z.ZodError): Record<string, string> {
   return fields;
 }
 
+/** What the gateway lends every handler: session activity, and whether the node still takes work. */
+export interface Gate {
+  /** Counts the event as session activity; false when the session is over (the socket is dropped). */
+  touch(socket: ParleySocket): Promise<boolean>;
+  /** False once the node drains for shutdown. */
+  accepting(): boolean;
+  /** Events being handled right now (a drain waits for them). */
+  inflight: number;
+}
+
 export interface HandlerOptions<I, O> {
   schema: z.ZodType<I>;
   bucket: keyof SocketData['buckets'];
@@ -39,20 +49,29 @@ export interface HandlerOptions<I, O> {
 }
 
 /**
- * The one socket adapter: rate limit → session activity → parse → one use case → ack →
+ * The one socket adapter: drain check → rate limit → session activity → parse → one use case → ack →
  * publish. Any failure becomes an error ack; nothing a client sends can kill the socket.
  */
 export function handle<I, O>(
   deps: Deps,
   socket: ParleySocket,
-  touch: (socket: ParleySocket) => Promise<boolean>,
+  gate: Gate,
   opts: HandlerOptions<I, O>,
 ) {
   return async (payload: unknown, ack?: unknown): Promise<void> => {
     const reply = (a: Ack<O>) => {
       if (typeof ack === 'function') (ack as (a: Ack<O>) => void)(a);
     };
+    gate.inflight++;
     try {
+      if (!gate.accepting()) {
+        throw new AppError(
+          'unavailable',
+          'This server is restarting; retry in a moment',
+          undefined,
+          1,
+        );
+      }
       const wait = socket.data.buckets[opts.bucket].take();
       if (wait > 0) {
         const seconds = Math.max(1, Math.ceil(wait / 1000));
@@ -63,7 +82,7 @@ export function handle<I, O>(
           seconds,
         );
       }
-      if (!(await touch(socket))) return;
+      if (!(await gate.touch(socket))) return;
       const parsed = opts.schema.safeParse(payload);
       if (!parsed.success) throw validationFailed(fieldsOf(parsed.error));
       const out = await opts.run(socket.data.actor, parsed.data);
@@ -74,6 +93,8 @@ export function handle<I, O>(
       const e = toAppError(err);
       if (e.code === 'internal') deps.log.error({ err }, 'socket handler failed');
       reply({ ok: false, error: e.toBody().error });
+    } finally {
+      gate.inflight--;
     }
   };
 }

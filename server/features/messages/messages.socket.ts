@@ -6,17 +6,13 @@ import {
 } from '../../../protocol/schemas/conversations.js';
 import type { Deps } from '../../context.js';
 import { chaos } from '../../lib/chaos.js';
-import { handle, type ParleySocket } from '../../realtime/handler.js';
+import { handle, type Gate, type ParleySocket } from '../../realtime/handler.js';
 import { setTyping } from '../typing/typing.js';
 import { markDelivered, markRead } from './move-cursors.js';
 import { sendMessage } from './send-message.js';
 
 /** Socket handlers for sending, receipts and typing: each parses and calls one use case. */
-export function registerMessageHandlers(
-  deps: Deps,
-  socket: ParleySocket,
-  touch: (s: ParleySocket) => Promise<boolean>,
-): void {
+export function registerMessageHandlers(deps: Deps, socket: ParleySocket, gate: Gate): void {
   const on = (event: string, fn: (payload: unknown, ack?: unknown) => Promise<void>) =>
     (socket as unknown as { on: (e: string, f: (...a: unknown[]) => void) => void }).on(
       event,
@@ -27,7 +23,7 @@ export function registerMessageHandlers(
 
   on(
     EV.messageSend,
-    handle(deps, socket, touch, {
+    handle(deps, socket, gate, {
       schema: SendMessagePayload,
       bucket: 'messages',
       run: (actor, p) => sendMessage(deps, actor, p),
@@ -36,7 +32,7 @@ export function registerMessageHandlers(
   );
   on(
     EV.messageDelivered,
-    handle(deps, socket, touch, {
+    handle(deps, socket, gate, {
       schema: CursorPayload,
       bucket: 'events',
       run: (actor, p) => markDelivered(deps, actor, p.conversationId, p.seq),
@@ -44,7 +40,7 @@ export function registerMessageHandlers(
   );
   on(
     EV.conversationRead,
-    handle(deps, socket, touch, {
+    handle(deps, socket, gate, {
       schema: CursorPayload,
       bucket: 'events',
       run: (actor, p) => markRead(deps, actor, p.conversationId, p.seq),
@@ -52,7 +48,7 @@ export function registerMessageHandlers(
   );
   on(
     EV.typing,
-    handle(deps, socket, touch, {
+    handle(deps, socket, gate, {
       schema: TypingPayload,
       bucket: 'events',
       run: (actor, p) => setTyping(deps, actor, p),
