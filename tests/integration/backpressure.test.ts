@@ -17,7 +17,7 @@ function rawClient(url: string, token: string): Promise<{ ws: WebSocket; pause: 
   const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
   return new Promise((resolve, reject) => {
     ws.on('message', (data) => {
-      const text = data.toString();
+      const text = (data as Buffer).toString();
       if (text.startsWith('0')) ws.send(`40${JSON.stringify({ token })}`);
       else if (text.startsWith('40')) {
         const raw = (ws as unknown as { _socket: { pause(): void } })._socket;
