@@ -12,6 +12,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   databaseKind: DatabaseKind;
+  /** SQLite `synchronous` (SQLITE_SYNCHRONOUS): FULL makes every commit durable before the ack. */
+  sqliteSynchronous: 'FULL' | 'NORMAL';
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so deployments can share one Redis. */
   redisPrefix: string;
@@ -90,6 +92,16 @@ function redisPrefixOf(env: Env): string {
   return raw;
 }
 
+/** SQLITE_SYNCHRONOUS: FULL (default, fsync on every commit) or NORMAL (fsync at checkpoints). */
+function sqliteSynchronousVar(env: Env): 'FULL' | 'NORMAL' {
+  const raw = (env.SQLITE_SYNCHRONOUS ?? '').trim().toUpperCase();
+  if (raw === '') return 'FULL';
+  if (raw !== 'FULL' && raw !== 'NORMAL') {
+    fail('SQLITE_SYNCHRONOUS', `must be FULL or NORMAL, got "${env.SQLITE_SYNCHRONOUS}"`);
+  }
+  return raw;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** The JWT secret: from the environment, else generated once and kept in the data directory. */
@@ -157,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     databaseKind,
+    sqliteSynchronous: sqliteSynchronousVar(env),
     redisUrl,
     redisPrefix: redisPrefixOf(env),
     jwtSecret: loadSecret(env, dataDir),

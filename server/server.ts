@@ -31,6 +31,7 @@ export async function startParley(
     kind: config.databaseKind,
     url: config.databaseUrl,
     dataDir: config.dataDir,
+    sqliteSynchronous: config.sqliteSynchronous,
   });
   try {
     const applied = await migrateToLatest(database.db, database.kind);
