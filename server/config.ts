@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export type DatabaseKind = 'sqlite' | 'postgres' | 'mysql';
@@ -22,6 +23,7 @@ export interface Config {
   maxUploadBytes: number;
   allowedOrigins: string[];
   logLevel: string;
+  /** Fastify's trustProxy: off, on, or a comma-separated list of proxy addresses. */
   trustProxy: boolean | string;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   loginLimit: { perAccount: number; perIp: number; windowSeconds: number };
@@ -56,8 +58,8 @@ function intVar(env: Env, name: string, def: number, min: number, max: number): 
 function numberVar(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) fail(name, `must be a decimal number, got "${raw}"`);
   const n = Number(raw);
-  if (!Number.isFinite(n) || raw.trim() === '') fail(name, `must be a number, got "${raw}"`);
   if (n < min || n > max) fail(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
 }
@@ -104,18 +106,80 @@ function sqliteSynchronousVar(env: Env): 'FULL' | 'NORMAL' {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+const MIN_SECRET_LENGTH = 32;
+
 /** The JWT secret: from the environment, else generated once and kept in the data directory. */
 function loadSecret(env: Env, dataDir: string): Uint8Array {
   const raw = env.JWT_SECRET;
   if (raw !== undefined && raw !== '') {
-    if (raw.length < 32) fail('JWT_SECRET', 'must be at least 32 characters');
+    if (raw.length < MIN_SECRET_LENGTH) fail('JWT_SECRET', 'must be at least 32 characters');
     return new TextEncoder().encode(raw);
   }
   const file = path.join(dataDir, 'jwt-secret');
-  if (!existsSync(file)) {
-    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  let secret: string;
+  try {
+    try {
+      writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Already there (from an earlier start, or a node starting at the same moment): use it.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    secret = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    fail('DATA_DIR', `cannot hold the generated JWT secret: ${(err as Error).message}`);
   }
-  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+  if (secret.length < MIN_SECRET_LENGTH) {
+    fail(
+      'DATA_DIR',
+      `holds a JWT secret (${file}) shorter than 32 characters; delete it or set JWT_SECRET`,
+    );
+  }
+  return new TextEncoder().encode(secret);
+}
+
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One TRUST_PROXY entry: an IP address, a CIDR range (or address/netmask) or a named range. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGES.includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (version === 4 && isIP(bits) === 4) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: unset or false, true, or the addresses of the trusted proxies. A bare number
+ * would be read by Fastify as the address 0.0.0.N, not a hop count, so it is refused.
+ */
+function trustProxyVar(env: Env): boolean | string {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  const entries = raw.split(',').map((s) => s.trim());
+  for (const entry of entries) {
+    if (!isProxyAddress(entry)) {
+      fail(
+        'TRUST_PROXY',
+        `must be true, false or proxy addresses (IP, CIDR, loopback, linklocal, uniquelocal), got "${entry}"`,
+      );
+    }
+  }
+  return entries.join(',');
+}
+
+/** WEB_ROOT: a directory holding the built client's index.html. */
+function webRootVar(env: Env): string | null {
+  const raw = env.WEB_ROOT;
+  if (raw === undefined || raw === '') return null;
+  const dir = path.resolve(raw);
+  const index = path.join(dir, 'index.html');
+  if (!existsSync(index) || !statSync(index).isFile()) {
+    fail('WEB_ROOT', `must be a directory holding index.html, got "${raw}"`);
+  }
+  return dir;
 }
 
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
@@ -150,18 +214,21 @@ export function loadConfig(env: Env = process.env): Config {
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((origin) => {
+      let url: URL;
       try {
-        return new URL(origin).origin;
+        url = new URL(origin);
       } catch {
         fail('ALLOWED_ORIGINS', `has an invalid origin "${origin}"`);
       }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        fail('ALLOWED_ORIGINS', `must list http:// or https:// origins, got "${origin}"`);
+      }
+      return url.origin;
     });
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel)) fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const trustRaw = env.TRUST_PROXY ?? '';
-  const trustProxy =
-    trustRaw === '' || trustRaw === 'false' ? false : trustRaw === 'true' ? true : trustRaw;
-  const webRootRaw = env.WEB_ROOT;
+  const trustProxy = trustProxyVar(env);
+  const webRoot = webRootVar(env);
   return {
     port,
     host,
@@ -201,6 +268,6 @@ export function loadConfig(env: Env = process.env): Config {
       maxSocketsPerUser: intVar(env, 'MAX_SOCKETS_PER_USER', 32, 1, 100_000),
       sessionCheckSeconds: intVar(env, 'SESSION_CHECK_SECONDS', 30, 1, 3600),
     },
-    webRoot: webRootRaw && webRootRaw !== '' ? path.resolve(webRootRaw) : null,
+    webRoot,
   };
 }
