@@ -96,9 +96,28 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
-/** Maps anything thrown to the contract's error: AppErrors as they are, outages to `unavailable`. */
+/**
+ * True when the database refused text it cannot store: PostgreSQL rejects NUL characters
+ * (22021) and characters outside the database encoding (22P05). The input is at fault.
+ */
+export function isUnstorableTextError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const code = (err as { code?: unknown }).code;
+  return code === '22021' || code === '22P05';
+}
+
+/**
+ * Maps anything thrown to the contract's error: AppErrors as they are, outages to
+ * `unavailable`, text the database cannot store to `validation_failed`, the rest to `internal`.
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isUnstorableTextError(err)) {
+    return validationFailed(
+      {},
+      'The request contains a character that cannot be stored, such as a NUL character',
+    );
+  }
   if (isUnavailableError(err)) {
     return new AppError(
       'unavailable',

@@ -73,6 +73,23 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 }
 
+/**
+ * For Fastify's `frameworkErrors` option: failures raised before routing (a URL that cannot be
+ * decoded, an over-long path parameter) answered in the contract's shape, not Fastify's own.
+ */
+export function frameworkError(
+  err: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const e =
+    err.code === 'FST_ERR_BAD_URL' || err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? validationFailed({ url: 'is not a valid URL' }, 'The request URL is not valid')
+      : toAppError(err);
+  reply.header('cache-control', 'no-store');
+  void sendError(reply, e);
+}
+
 export function apiNotFound(reply: FastifyReply): FastifyReply {
   return sendError(reply, new AppError('not_found', 'No such endpoint'));
 }
