@@ -6,7 +6,14 @@ import { toUser } from '../users/user.presenter.js';
 import { findUserByLogin, updateUser } from '../users/users.queries.js';
 import { startSession, type IssuedTokens } from './session-issue.js';
 
-const accountKey = (login: string) => `login:acct:${login.toLowerCase()}`;
+/**
+ * Whose password is being tried: a user id, or the login as typed when no account matches.
+ * Keying an existing account by id makes its username and its email share one budget.
+ */
+export type LoginTarget = number | string;
+
+const accountKey = (target: LoginTarget) =>
+  typeof target === 'number' ? `login:acct:${target}` : `login:name:${target.toLowerCase()}`;
 const ipKey = (ip: string | null) => `login:ip:${ip ?? 'unknown'}`;
 
 function rateLimited(retryAfterMs: number): AppError {
@@ -19,35 +26,38 @@ function rateLimited(retryAfterMs: number): AppError {
   );
 }
 
-/** Throws `rate_limited` when the account or the address has failed too often lately. */
-export async function assertLoginAllowed(
+/**
+ * Takes one password attempt from the account's budget, or throws `rate_limited` when the
+ * account or the address is over its limit. The attempt is counted before the (slow) password
+ * check, so parallel guesses cannot all slip past the limit; a success gives it back.
+ */
+export async function beginPasswordAttempt(
   deps: Deps,
-  login: string,
+  target: LoginTarget,
   ip: string | null,
 ): Promise<void> {
   const { perAccount, perIp, windowSeconds } = deps.config.loginLimit;
   const windowMs = windowSeconds * 1000;
-  const [acct, addr] = await Promise.all([
-    deps.limiter.check(accountKey(login), perAccount, windowMs),
-    deps.limiter.check(ipKey(ip), perIp, windowMs),
-  ]);
-  if (!acct.allowed || !addr.allowed)
-    throw rateLimited(Math.max(acct.retryAfterMs, addr.retryAfterMs));
+  const addr = await deps.limiter.check(ipKey(ip), perIp, windowMs);
+  if (!addr.allowed) throw rateLimited(addr.retryAfterMs);
+  const acct = await deps.limiter.hit(accountKey(target), perAccount, windowMs);
+  if (!acct.allowed) throw rateLimited(acct.retryAfterMs);
 }
 
-/** Counts one failed password check against the account and the address. */
+/** Counts one failed password check against the address (the account's was counted up front). */
 export async function recordLoginFailure(
   deps: Deps,
   login: string,
   ip: string | null,
 ): Promise<void> {
-  const { perAccount, perIp, windowSeconds } = deps.config.loginLimit;
-  const windowMs = windowSeconds * 1000;
-  await Promise.all([
-    deps.limiter.hit(accountKey(login), perAccount, windowMs),
-    deps.limiter.hit(ipKey(ip), perIp, windowMs),
-  ]);
+  const { perIp, windowSeconds } = deps.config.loginLimit;
+  await deps.limiter.hit(ipKey(ip), perIp, windowSeconds * 1000);
   deps.log.warn({ event: 'login_failed', login: login.slice(0, 64), ip }, 'failed sign-in');
+}
+
+/** Forgets an account's failed attempts after a correct password. */
+export async function clearLoginFailures(deps: Deps, target: LoginTarget): Promise<void> {
+  await deps.limiter.reset(accountKey(target));
 }
 
 /** Signs in by username or email. Unknown user and wrong password fail alike, in time too. */
@@ -56,8 +66,9 @@ export async function login(
   input: LoginInput,
   meta: RequestMeta,
 ): Promise<{ user: User; tokens: IssuedTokens }> {
-  await assertLoginAllowed(deps, input.login, meta.ip);
   const row = await findUserByLogin(deps.db, input.login);
+  const target = row ? row.id : input.login;
+  await beginPasswordAttempt(deps, target, meta.ip);
   const ok = row
     ? await deps.passwords.verify(row.password_hash, input.password)
     : await deps.passwords.verifyDummy(input.password);
@@ -65,8 +76,8 @@ export async function login(
     await recordLoginFailure(deps, input.login, meta.ip);
     throw new AppError('invalid_credentials', 'Wrong username, email or password');
   }
+  await clearLoginFailures(deps, target);
   if (!row.is_active) throw new AppError('account_disabled', 'This account has been deactivated');
-  await deps.limiter.reset(accountKey(input.login));
 
   if (deps.passwords.needsRehash(row.password_hash)) {
     await updateUser(deps.db, row.id, { password_hash: await deps.passwords.hash(input.password) });

@@ -7,7 +7,7 @@ import type {
 } from '../../../protocol/schemas/users.js';
 import type { Actor, Deps } from '../../context.js';
 import { AppError, conflict, isUniqueViolation, notFound, validationFailed } from '../../errors.js';
-import { assertLoginAllowed, recordLoginFailure } from '../auth/login.js';
+import { beginPasswordAttempt, clearLoginFailures, recordLoginFailure } from '../auth/login.js';
 import { isCommonPassword } from '../auth/passwords.js';
 import { revokeSessions } from '../auth/sessions.queries.js';
 import { throttle } from '../../lib/throttle.js';
@@ -68,7 +68,8 @@ export async function changePassword(
   ip: string | null,
 ): Promise<void> {
   const row = await loadSelf(deps, actor);
-  await assertLoginAllowed(deps, row.username, ip);
+  // Guessing the current password here spends the same budget as guessing it at sign-in.
+  await beginPasswordAttempt(deps, row.id, ip);
   if (!(await deps.passwords.verify(row.password_hash, input.currentPassword))) {
     await recordLoginFailure(deps, row.username, ip);
     throw validationFailed(
@@ -76,6 +77,7 @@ export async function changePassword(
       'The current password is incorrect',
     );
   }
+  await clearLoginFailures(deps, row.id);
   if (isCommonPassword(input.newPassword)) {
     throw validationFailed({ newPassword: 'is too common; choose a less guessable password' });
   }
