@@ -22,6 +22,19 @@ import { listSessions, revokeSession } from './sessions.js';
 
 const COOKIE_PATH = '/api/auth';
 
+/**
+ * The refresh cookie's attributes. The name is fixed by the protocol (`parley_refresh`), so the
+ * `__Host-` prefix cannot be used; Path=/api/auth keeps it off every other request.
+ */
+function cookieOptions(deps: Deps, request: FastifyRequest) {
+  return {
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    path: COOKIE_PATH,
+    secure: deps.config.publicUrl.startsWith('https:') || request.protocol === 'https',
+  };
+}
+
 function setRefreshCookie(
   deps: Deps,
   request: FastifyRequest,
@@ -30,16 +43,14 @@ function setRefreshCookie(
   until: number,
 ): void {
   reply.setCookie(REFRESH_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'strict',
-    path: COOKIE_PATH,
-    secure: deps.config.publicUrl.startsWith('https:') || request.protocol === 'https',
+    ...cookieOptions(deps, request),
     expires: new Date(until),
   });
 }
 
-function clearRefreshCookie(reply: FastifyReply): void {
-  reply.clearCookie(REFRESH_COOKIE, { path: COOKIE_PATH, httpOnly: true, sameSite: 'strict' });
+/** Clears the cookie with the attributes it was set with, Secure included. */
+function clearRefreshCookie(deps: Deps, request: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(REFRESH_COOKIE, cookieOptions(deps, request));
 }
 
 /** The refresh cookie is only honoured with the client header, which a cross-site form cannot set. */
@@ -121,7 +132,7 @@ export function authRoutes(deps: Deps) {
             err instanceof AppError &&
             (err.code === 'session_expired' || err.code === 'unauthorized')
           )
-            clearRefreshCookie(reply);
+            clearRefreshCookie(deps, request, reply);
           throw err;
         }
       },
@@ -140,8 +151,10 @@ export function authRoutes(deps: Deps) {
         const accessToken = bearerToken(request) ?? undefined;
         const cookie = request.cookies[REFRESH_COOKIE];
         if (!accessToken && cookie) requireClientHeader(request);
-        const done = await logout(deps, { accessToken, refreshToken: cookie });
-        clearRefreshCookie(reply);
+        // The cookie counts only with the client header, also when a bearer token comes along.
+        const refreshToken = request.headers[CLIENT_HEADER] === 'web' ? cookie : undefined;
+        const done = await logout(deps, { accessToken, refreshToken });
+        clearRefreshCookie(deps, request, reply);
         if (!done) throw new AppError('unauthorized', 'No session to sign out of');
         return reply.code(204).send(null);
       },
