@@ -15,6 +15,15 @@ export default defineConfig({
     maxWorkers: 3,
     projects: [
       { test: { name: 'unit', include: ['server/**/*.test.ts', 'protocol/**/*.test.ts'] } },
+      {
+        // The web client's state logic and components, in a browser-like DOM.
+        esbuild: { jsx: 'automatic' },
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+        },
+      },
       integration('sqlite'),
       integration('postgres'),
       integration('mysql'),

@@ -26,7 +26,7 @@ function reachable(url) {
 const only = (process.env.PARLEY_TEST_DBS ?? 'sqlite,postgres,mysql')
   .split(',')
   .map((s) => s.trim());
-const projects = ['unit'];
+const projects = ['unit', 'web'];
 const skipped = [];
 for (const [name, url] of [
   ['sqlite', null],

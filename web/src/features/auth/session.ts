@@ -1,0 +1,168 @@
+import type { AuthResult } from '../../../../protocol/schemas/auth.js';
+import type { User } from '../../../../protocol/schemas/users.js';
+import { ApiError, refreshAccessToken, tokens } from '../../lib/http.js';
+import { navigate } from '../../lib/router.js';
+import { createStore, useStore } from '../../lib/store.js';
+import { notifyIncoming } from '../notifications/notifications.js';
+import { ChatClient } from '../realtime/chat-client.js';
+import { authApi } from './api.js';
+
+export type AuthState =
+  | { status: 'booting' }
+  | { status: 'signedOut'; notice: string | null }
+  | { status: 'signedIn'; me: User; client: ChatClient; notice: string | null };
+
+type AuthAction =
+  | { type: 'set'; state: AuthState }
+  | { type: 'me'; me: User }
+  | { type: 'notice'; notice: string | null };
+
+function reduce(state: AuthState, action: AuthAction): AuthState {
+  switch (action.type) {
+    case 'set':
+      return action.state;
+    case 'me':
+      return state.status === 'signedIn' ? { ...state, me: action.me } : state;
+    case 'notice':
+      return state.status === 'booting' ? state : { ...state, notice: action.notice };
+  }
+}
+
+export const authStore = createStore<AuthState, AuthAction>(reduce, { status: 'booting' });
+
+const select = (s: AuthState) => s;
+/** The signed-in state (or not), re-rendering when it changes. */
+export function useAuth(): AuthState {
+  return useStore(authStore, select);
+}
+
+/** A passing message for the whole app ("Password changed", "You were removed from…"). */
+export function setNotice(notice: string | null): void {
+  authStore.dispatch({ type: 'notice', notice });
+}
+
+function startClient(me: User): ChatClient {
+  const client = new ChatClient(me.id, {
+    onSessionEnded: (reason) => sessionEnded(reason),
+    onIncoming: (m, c) => notifyIncoming(client, me, m, c),
+    onRemoved: (c) => {
+      if (!c) return;
+      const where = location.pathname;
+      if (where === `/c/${c.id}` || where.startsWith(`/c/${c.id}/`)) {
+        navigate('/', { replace: true });
+        setNotice(
+          c.kind === 'group'
+            ? `You are no longer a member of “${c.name ?? 'this group'}”.`
+            : 'This conversation is no longer available.',
+        );
+      }
+    },
+  });
+  client.store.dispatch({
+    type: 'users',
+    users: [
+      {
+        id: me.id,
+        username: me.username,
+        displayName: me.displayName,
+        avatarUrl: me.avatarUrl,
+        online: true,
+        lastSeenAt: me.lastSeenAt,
+      },
+    ],
+  });
+  client.start();
+  return client;
+}
+
+/** After sign-in or sign-up: keep the token in memory, connect, show the app. */
+export function signedIn(result: AuthResult): void {
+  tokens.set(result.accessToken, result.expiresAt);
+  const current = authStore.getState();
+  if (current.status === 'signedIn') current.client.stop();
+  authStore.dispatch({
+    type: 'set',
+    state: { status: 'signedIn', me: result.user, client: startClient(result.user), notice: null },
+  });
+}
+
+/** At page load: a refresh cookie, if any, signs the user back in without a form. */
+export async function boot(): Promise<void> {
+  tokens.onSessionEnded((reason) => sessionEnded(reason));
+  try {
+    await refreshAccessToken();
+    const me = await authApi.me();
+    authStore.dispatch({
+      type: 'set',
+      state: { status: 'signedIn', me, client: startClient(me), notice: null },
+    });
+  } catch (err) {
+    tokens.clear();
+    const offline = err instanceof ApiError && err.transient;
+    authStore.dispatch({
+      type: 'set',
+      state: {
+        status: 'signedOut',
+        notice: offline ? 'Cannot reach the server right now. Try again in a moment.' : null,
+      },
+    });
+  }
+}
+
+function stopClient(): void {
+  const s = authStore.getState();
+  if (s.status === 'signedIn') s.client.stop();
+}
+
+/** The server ended the session: back to sign-in, and back here afterwards. */
+export function sessionEnded(reason: ApiError): void {
+  if (authStore.getState().status !== 'signedIn') return;
+  stopClient();
+  tokens.clear();
+  const here = location.pathname + location.search;
+  authStore.dispatch({
+    type: 'set',
+    state: {
+      status: 'signedOut',
+      notice:
+        reason.message.includes('reused') || reason.code !== 'session_expired'
+          ? 'You were signed out. Please sign in again.'
+          : 'Your session has expired. Please sign in again.',
+    },
+  });
+  navigate(`/login?next=${encodeURIComponent(here)}`, { replace: true });
+}
+
+/** Signs out of this browser. */
+export async function signOut(): Promise<void> {
+  try {
+    await authApi.logout();
+  } catch {
+    /* the session may already be gone; forget it here either way */
+  }
+  stopClient();
+  tokens.clear();
+  authStore.dispatch({ type: 'set', state: { status: 'signedOut', notice: null } });
+  navigate('/login', { replace: true });
+}
+
+/** My profile changed (saved here): update it everywhere. */
+export function updateMe(me: User): void {
+  authStore.dispatch({ type: 'me', me });
+  const s = authStore.getState();
+  if (s.status === 'signedIn') {
+    s.client.store.dispatch({
+      type: 'users',
+      users: [
+        {
+          id: me.id,
+          username: me.username,
+          displayName: me.displayName,
+          avatarUrl: me.avatarUrl,
+          online: true,
+          lastSeenAt: me.lastSeenAt,
+        },
+      ],
+    });
+  }
+}

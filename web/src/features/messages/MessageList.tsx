@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
+import { Spinner } from '../../ui/Field.js';
+import { Icon } from '../../ui/Icon.js';
+import type { ChatState } from '../realtime/chat-state.js';
+import { useChat, useClient, useMe } from '../realtime/ChatContext.js';
+import { MessageItem } from './MessageItem.js';
+import { buildRows, type Row } from './rows.js';
+
+/** Virtuoso needs a positive first index that decreases as older rows are prepended. */
+const START_INDEX = 1_000_000_000;
+
+interface ListContext {
+  loadingOlder: boolean;
+  hasOlder: boolean;
+  intro: string;
+}
+
+function Header({ context }: { context?: ListContext }) {
+  if (!context) return null;
+  if (context.loadingOlder || context.hasOlder) {
+    return (
+      <div className="list-header">
+        <Spinner label="Loading older messages" />
+      </div>
+    );
+  }
+  return (
+    <div className="list-header list-header--start">
+      <Icon name="message" size={28} />
+      <p>{context.intro}</p>
+    </div>
+  );
+}
+
+function Footer() {
+  return <div className="list-footer" />;
+}
+
+const components = { Header, Footer };
+
+/**
+ * The history of one conversation, virtualized: only the rows on screen are in the DOM, so
+ * tens of thousands of loaded messages scroll smoothly. Older pages load at the top without
+ * moving what is on screen; new messages keep the view pinned when it is at the bottom.
+ */
+export function MessageList({
+  conversationId,
+  isGroup,
+  intro,
+}: {
+  conversationId: number;
+  isGroup: boolean;
+  intro: string;
+}) {
+  const client = useClient();
+  const me = useMe();
+  const held = useChat(useCallback((s: ChatState) => s.messages[conversationId], [conversationId]));
+  // Where "New messages" goes is decided once, when the view opens.
+  const [firstUnread] = useState(() => {
+    const c = client.store.getState().conversations[conversationId];
+    return c && c.unreadCount > 0 ? c.myReadSeq + 1 : null;
+  });
+
+  const items = held?.items;
+  const pending = held?.pending;
+  const rows = useMemo(
+    () => (items && pending ? buildRows(items, pending, me.id, firstUnread) : []),
+    [items, pending, me.id, firstUnread],
+  );
+
+  // Keep the first index in step with prepends, so the rows on screen do not jump.
+  const first = useRef({ key: '', index: START_INDEX });
+  const firstKey = rows[0]?.key ?? '';
+  if (firstKey !== first.current.key) {
+    const shift = rows.findIndex((r) => r.key === first.current.key);
+    first.current = { key: firstKey, index: first.current.index - Math.max(0, shift) };
+  }
+
+  const virtuoso = useRef<VirtuosoHandle>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const [unseen, setUnseen] = useState(0);
+  const lastKey = useRef(rows[rows.length - 1]?.key);
+  const pendingCount = held?.pending.length ?? 0;
+  const lastPending = useRef(pendingCount);
+
+  // My own new message always brings the view down to it.
+  useEffect(() => {
+    if (pendingCount > lastPending.current) {
+      virtuoso.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'auto' });
+    }
+    lastPending.current = pendingCount;
+  }, [pendingCount]);
+
+  // Count what arrives below while scrolled up, for the "jump to latest" badge.
+  useEffect(() => {
+    const key = rows[rows.length - 1]?.key;
+    if (atBottom) setUnseen(0);
+    else if (key !== lastKey.current) {
+      const i = rows.findIndex((r) => r.key === lastKey.current);
+      if (i >= 0) setUnseen((n) => n + rows.length - 1 - i);
+    }
+    lastKey.current = key;
+  }, [rows, atBottom]);
+
+  const itemContent = useCallback(
+    (_: number, row: Row) => (
+      <MessageItem row={row} isGroup={isGroup} conversationId={conversationId} />
+    ),
+    [isGroup, conversationId],
+  );
+  const computeItemKey = useCallback((_: number, row: Row) => row.key, []);
+  const context = useMemo<ListContext>(
+    () => ({
+      loadingOlder: held?.loadingOlder ?? false,
+      hasOlder: held?.hasOlder ?? false,
+      intro,
+    }),
+    [held?.loadingOlder, held?.hasOlder, intro],
+  );
+
+  if (!held || (held.items.length === 0 && held.hasOlder && held.pending.length === 0)) {
+    return (
+      <div className="message-list message-list--loading">
+        <Spinner label="Loading messages" />
+      </div>
+    );
+  }
+
+  const markerIndex = rows.findIndex((r) => r.kind === 'message' && r.newMarker);
+  return (
+    <div className="message-list" data-testid="message-list">
+      <Virtuoso
+        ref={virtuoso}
+        className="message-list__scroller"
+        data={rows}
+        context={context}
+        components={components}
+        firstItemIndex={first.current.index}
+        initialTopMostItemIndex={
+          markerIndex > 0
+            ? { index: markerIndex, align: 'start', offset: -40 }
+            : { index: Math.max(0, rows.length - 1), align: 'end' }
+        }
+        computeItemKey={computeItemKey}
+        itemContent={itemContent}
+        startReached={() => void client.loadOlder(conversationId)}
+        followOutput={(bottom) => (bottom ? 'smooth' : false)}
+        atBottomStateChange={setAtBottom}
+        atBottomThreshold={120}
+        alignToBottom
+        increaseViewportBy={{ top: 800, bottom: 400 }}
+        tabIndex={0}
+        aria-label="Messages"
+      />
+      {!atBottom && (
+        <button
+          type="button"
+          className="jump-latest"
+          onClick={() =>
+            virtuoso.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'smooth' })
+          }
+          aria-label="Jump to the latest message"
+        >
+          <Icon name="arrowDown" size={18} />
+          {unseen > 0 && <span className="jump-latest__count">{unseen}</span>}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,480 @@
+import type { PresenceEvent, ReceiptEvent, TypingEvent } from '../../../../protocol/events.js';
+import { TYPING_TIMEOUT_MS } from '../../../../protocol/limits.js';
+import type {
+  Conversation,
+  ConversationWithMembers,
+  Member,
+  Message,
+  MessageStatus,
+} from '../../../../protocol/schemas/conversations.js';
+import type { PublicUser } from '../../../../protocol/schemas/users.js';
+import {
+  applyList,
+  applyMessage,
+  applyMyRead,
+  applyPresence,
+  removeConversation,
+  upsertConversation,
+  type ConversationMap,
+} from '../conversations/conversations-state.js';
+import {
+  applyLive,
+  applyPage,
+  emptyMessages,
+  queuePending,
+  updatePending,
+  type ConversationMessages,
+  type PendingMessage,
+} from '../messages/messages-state.js';
+
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting';
+
+export interface Cursor {
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+/** Everything the signed-in client knows; replaced, never mutated. */
+export interface ChatState {
+  myId: number;
+  conversations: ConversationMap;
+  /** The conversation list has been fetched at least once. */
+  listLoaded: boolean;
+  messages: Readonly<Record<number, ConversationMessages>>;
+  /** Members of the conversations whose details were loaded, by user id. */
+  members: Readonly<Record<number, Readonly<Record<number, Member>>>>;
+  /** Other members' receipt cursors, by conversation then user. */
+  cursors: Readonly<Record<number, Readonly<Record<number, Cursor>>>>;
+  users: Readonly<Record<number, PublicUser>>;
+  /** Who is typing where: conversation → user → when it ends (ms). */
+  typing: Readonly<Record<number, Readonly<Record<number, number>>>>;
+  connection: ConnectionState;
+}
+
+export type ChatAction =
+  | { type: 'connection'; state: ConnectionState }
+  | { type: 'conversations/list'; list: Conversation[] }
+  | { type: 'conversation/upsert'; conversation: Conversation }
+  | { type: 'conversation/details'; conversation: ConversationWithMembers }
+  | { type: 'conversation/removed'; conversationId: number }
+  | {
+      type: 'messages/page';
+      conversationId: number;
+      messages: Message[];
+      hasMore: boolean;
+      direction: 'latest' | 'older' | 'newer';
+    }
+  | { type: 'messages/loadingOlder'; conversationId: number }
+  | { type: 'messages/reset'; conversationId: number }
+  | { type: 'message/new'; message: Message }
+  | {
+      type: 'message/queued';
+      pending: Pick<PendingMessage, 'clientId' | 'conversationId' | 'body' | 'createdAt'>;
+    }
+  | { type: 'message/acked'; clientId: string; message: Message }
+  | {
+      type: 'message/failed';
+      conversationId: number;
+      clientId: string;
+      error: string;
+      autoRetry: boolean;
+    }
+  | { type: 'message/attempt'; conversationId: number; clientId: string }
+  | { type: 'message/retry'; conversationId: number; clientId: string }
+  | { type: 'message/discard'; conversationId: number; clientId: string }
+  | { type: 'receipt'; receipt: ReceiptEvent }
+  | { type: 'read/local'; conversationId: number; seq: number }
+  | { type: 'typing'; event: TypingEvent; now: number }
+  | { type: 'presence'; presence: PresenceEvent }
+  | { type: 'member/updated'; conversationId: number; member: Member }
+  | { type: 'users'; users: PublicUser[] };
+
+export function initialChatState(myId: number): ChatState {
+  return {
+    myId,
+    conversations: {},
+    listLoaded: false,
+    messages: {},
+    members: {},
+    cursors: {},
+    users: {},
+    typing: {},
+    connection: 'connecting',
+  };
+}
+
+function withUsers(state: ChatState, users: readonly PublicUser[]): ChatState {
+  if (users.length === 0) return state;
+  let changed = false;
+  const next = { ...state.users };
+  for (const u of users) {
+    const held = next[u.id];
+    if (
+      held &&
+      held.displayName === u.displayName &&
+      held.username === u.username &&
+      held.avatarUrl === u.avatarUrl &&
+      held.online === u.online &&
+      held.lastSeenAt === u.lastSeenAt
+    )
+      continue;
+    next[u.id] = u;
+    changed = true;
+  }
+  return changed ? { ...state, users: next } : state;
+}
+
+function setIn<T>(
+  outer: Readonly<Record<number, Readonly<Record<number, T>>>>,
+  a: number,
+  b: number,
+  value: T,
+): Record<number, Record<number, T>> {
+  return { ...outer, [a]: { ...outer[a], [b]: value } };
+}
+
+function withoutKey<T>(rec: Readonly<Record<number, T>>, key: number): Record<number, T> {
+  const next = { ...rec };
+  delete next[key];
+  return next;
+}
+
+function moveCursor(state: ChatState, r: ReceiptEvent): ChatState {
+  const held = state.cursors[r.conversationId]?.[r.userId];
+  const next: Cursor = {
+    deliveredSeq: Math.max(held?.deliveredSeq ?? 0, r.deliveredSeq, r.readSeq),
+    readSeq: Math.max(held?.readSeq ?? 0, r.readSeq),
+  };
+  if (held && held.deliveredSeq === next.deliveredSeq && held.readSeq === next.readSeq)
+    return state;
+  return { ...state, cursors: setIn(state.cursors, r.conversationId, r.userId, next) };
+}
+
+function messagesOf(state: ChatState, id: number): ConversationMessages {
+  return state.messages[id] ?? emptyMessages;
+}
+
+function setMessages(state: ChatState, id: number, m: ConversationMessages): ChatState {
+  return state.messages[id] === m ? state : { ...state, messages: { ...state.messages, [id]: m } };
+}
+
+/** The one reducer of the signed-in client. */
+export function chatReducer(state: ChatState, action: ChatAction): ChatState {
+  switch (action.type) {
+    case 'connection':
+      return state.connection === action.state ? state : { ...state, connection: action.state };
+
+    case 'conversations/list': {
+      const next = {
+        ...state,
+        listLoaded: true,
+        conversations: applyList(state.conversations, action.list),
+      };
+      return withUsers(
+        next,
+        action.list.flatMap((c) => (c.otherUser ? [c.otherUser] : [])),
+      );
+    }
+
+    case 'conversation/upsert': {
+      const c = action.conversation;
+      const next = {
+        ...state,
+        conversations: upsertConversation(state.conversations, c),
+      };
+      return withUsers(next, c.otherUser ? [c.otherUser] : []);
+    }
+
+    case 'conversation/details': {
+      const { members, ...c } = action.conversation;
+      const byUser: Record<number, Member> = {};
+      const cursors: Record<number, Cursor> = { ...state.cursors[c.id] };
+      for (const m of members) {
+        byUser[m.user.id] = m;
+        const held = cursors[m.user.id];
+        cursors[m.user.id] = {
+          deliveredSeq: Math.max(held?.deliveredSeq ?? 0, m.deliveredSeq),
+          readSeq: Math.max(held?.readSeq ?? 0, m.readSeq),
+        };
+      }
+      const next: ChatState = {
+        ...state,
+        conversations:
+          c.myRole === null && !(c.id in state.conversations)
+            ? state.conversations
+            : upsertConversation(state.conversations, c),
+        members: { ...state.members, [c.id]: byUser },
+        cursors: { ...state.cursors, [c.id]: cursors },
+      };
+      return withUsers(
+        next,
+        members.map((m) => m.user),
+      );
+    }
+
+    case 'conversation/removed': {
+      const id = action.conversationId;
+      return {
+        ...state,
+        conversations: removeConversation(state.conversations, id),
+        messages: withoutKey(state.messages, id),
+        members: withoutKey(state.members, id),
+        cursors: withoutKey(state.cursors, id),
+        typing: withoutKey(state.typing, id),
+      };
+    }
+
+    case 'messages/page': {
+      const held = messagesOf(state, action.conversationId);
+      let next = setMessages(state, action.conversationId, applyPage(held, action, state.myId));
+      if (action.direction !== 'older') {
+        let conversations = next.conversations;
+        for (const m of action.messages) conversations = applyMessage(conversations, m, state.myId);
+        next = { ...next, conversations };
+      }
+      return next;
+    }
+
+    case 'messages/loadingOlder': {
+      const held = messagesOf(state, action.conversationId);
+      return setMessages(state, action.conversationId, { ...held, loadingOlder: true });
+    }
+
+    case 'messages/reset':
+      return { ...state, messages: withoutKey(state.messages, action.conversationId) };
+
+    case 'message/new': {
+      const m = action.message;
+      let next: ChatState = {
+        ...state,
+        conversations: applyMessage(state.conversations, m, state.myId),
+      };
+      // Only conversations whose history is held keep messages; others load when opened.
+      if (state.messages[m.conversationId]) {
+        next = setMessages(
+          next,
+          m.conversationId,
+          applyLive(messagesOf(state, m.conversationId), m, state.myId),
+        );
+      }
+      // A message from someone ends their typing; sending also implies my cursors moved.
+      const typingHere = next.typing[m.conversationId];
+      if (typingHere?.[m.senderId] !== undefined) {
+        next = {
+          ...next,
+          typing: { ...next.typing, [m.conversationId]: withoutKey(typingHere, m.senderId) },
+        };
+      }
+      if (m.senderId !== state.myId) {
+        next = moveCursor(next, {
+          conversationId: m.conversationId,
+          userId: m.senderId,
+          deliveredSeq: m.seq,
+          readSeq: m.seq,
+        });
+      }
+      return next;
+    }
+
+    case 'message/queued': {
+      const id = action.pending.conversationId;
+      return setMessages(state, id, queuePending(messagesOf(state, id), action.pending));
+    }
+
+    case 'message/acked': {
+      const m = action.message;
+      let next = chatReducer(state, { type: 'message/new', message: m });
+      // The ack can reach a conversation whose history was dropped meanwhile: settle anyway.
+      const held = next.messages[m.conversationId];
+      if (held) {
+        next = setMessages(
+          next,
+          m.conversationId,
+          updatePending(held, action.clientId, () => null),
+        );
+      }
+      return next;
+    }
+
+    case 'message/failed': {
+      const held = state.messages[action.conversationId];
+      if (!held) return state;
+      return setMessages(
+        state,
+        action.conversationId,
+        updatePending(held, action.clientId, (p) => ({
+          ...p,
+          state: 'failed',
+          error: action.error,
+          autoRetry: action.autoRetry,
+        })),
+      );
+    }
+
+    case 'message/attempt':
+    case 'message/retry': {
+      const held = state.messages[action.conversationId];
+      if (!held) return state;
+      const retry = action.type === 'message/retry';
+      return setMessages(
+        state,
+        action.conversationId,
+        updatePending(held, action.clientId, (p) => ({
+          ...p,
+          state: 'sending',
+          error: retry ? null : p.error,
+          autoRetry: retry ? true : p.autoRetry,
+          attempts: retry ? 0 : p.attempts + 1,
+        })),
+      );
+    }
+
+    case 'message/discard': {
+      const held = state.messages[action.conversationId];
+      if (!held) return state;
+      return setMessages(
+        state,
+        action.conversationId,
+        updatePending(held, action.clientId, () => null),
+      );
+    }
+
+    case 'receipt': {
+      const r = action.receipt;
+      if (r.userId === state.myId) {
+        return {
+          ...state,
+          conversations: applyMyRead(
+            state.conversations,
+            r.conversationId,
+            r.readSeq,
+            state.myId,
+            state.messages[r.conversationId]?.items,
+          ),
+        };
+      }
+      let next = moveCursor(state, r);
+      const member = next.members[r.conversationId]?.[r.userId];
+      if (member && (member.readSeq < r.readSeq || member.deliveredSeq < r.deliveredSeq)) {
+        next = {
+          ...next,
+          members: setIn(next.members, r.conversationId, r.userId, {
+            ...member,
+            readSeq: Math.max(member.readSeq, r.readSeq),
+            deliveredSeq: Math.max(member.deliveredSeq, r.deliveredSeq, r.readSeq),
+          }),
+        };
+      }
+      return next;
+    }
+
+    case 'read/local':
+      return {
+        ...state,
+        conversations: applyMyRead(
+          state.conversations,
+          action.conversationId,
+          action.seq,
+          state.myId,
+          state.messages[action.conversationId]?.items,
+        ),
+      };
+
+    case 'typing': {
+      const t = action.event;
+      if (t.userId === state.myId) return state;
+      const here = state.typing[t.conversationId] ?? {};
+      if (!t.typing && here[t.userId] === undefined) return state;
+      const nextHere = t.typing
+        ? { ...here, [t.userId]: action.now + TYPING_TIMEOUT_MS }
+        : withoutKey(here, t.userId);
+      return { ...state, typing: { ...state.typing, [t.conversationId]: nextHere } };
+    }
+
+    case 'presence': {
+      const p = action.presence;
+      const u = state.users[p.userId];
+      let next: ChatState = {
+        ...state,
+        conversations: applyPresence(state.conversations, p),
+      };
+      if (u) {
+        next = {
+          ...next,
+          users: { ...next.users, [u.id]: { ...u, online: p.online, lastSeenAt: p.lastSeenAt } },
+        };
+      }
+      return next;
+    }
+
+    case 'member/updated': {
+      const { conversationId, member } = action;
+      if (!state.members[conversationId]) return withUsers(state, [member.user]);
+      const next = {
+        ...state,
+        members: setIn(state.members, conversationId, member.user.id, member),
+      };
+      return withUsers(
+        moveCursor(next, {
+          conversationId,
+          userId: member.user.id,
+          deliveredSeq: member.deliveredSeq,
+          readSeq: member.readSeq,
+        }),
+        [member.user],
+      );
+    }
+
+    case 'users':
+      return withUsers(state, action.users);
+  }
+}
+
+const RANK: Record<MessageStatus, number> = { sent: 0, delivered: 1, read: 2 };
+
+/**
+ * The live status of my message: the server's status when it built the message, raised by the
+ * receipts seen since (every other member's cursor at or past the seq).
+ */
+export function statusOf(state: ChatState, m: Message): MessageStatus {
+  const others = otherMemberIds(state, m.conversationId);
+  if (others.length === 0) return m.status;
+  const cursors = state.cursors[m.conversationId] ?? {};
+  let live: MessageStatus = 'read';
+  for (const id of others) {
+    const c = cursors[id];
+    if (!c || c.deliveredSeq < m.seq) return m.status;
+    if (c.readSeq < m.seq) live = 'delivered';
+  }
+  return RANK[live] > RANK[m.status] ? live : m.status;
+}
+
+/** The other members of a conversation, when known (members loaded, or a direct chat). */
+export function otherMemberIds(state: ChatState, conversationId: number): number[] {
+  const members = state.members[conversationId];
+  if (members)
+    return Object.keys(members)
+      .map(Number)
+      .filter((id) => id !== state.myId);
+  const other = state.conversations[conversationId]?.otherUser;
+  return other ? [other.id] : [];
+}
+
+/** Who among the other members has read up to a seq (for "read by N" in groups). */
+export function readersOf(state: ChatState, conversationId: number, seq: number): number[] {
+  const members = state.members[conversationId];
+  if (!members) return [];
+  const cursors = state.cursors[conversationId] ?? {};
+  return Object.keys(members)
+    .map(Number)
+    .filter((id) => id !== state.myId && (cursors[id]?.readSeq ?? 0) >= seq);
+}
+
+/** Users typing in a conversation right now. */
+export function typingUsers(state: ChatState, conversationId: number, now: number): number[] {
+  const here = state.typing[conversationId];
+  if (!here) return [];
+  return Object.entries(here)
+    .filter(([, until]) => until > now)
+    .map(([id]) => Number(id));
+}
