@@ -8,7 +8,11 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import type { Deps } from './context.js';
 import { AppError } from './errors.js';
 import { authRoutes } from './features/auth/auth.routes.js';
@@ -17,7 +21,7 @@ import { healthRoutes, type ReadinessCheck } from './features/health/health.rout
 import { userRoutes } from './features/users/users.routes.js';
 import { conversationRoutes } from './features/conversations/conversations.routes.js';
 import { messageRoutes } from './features/messages/messages.routes.js';
-import { apiNotFound, installErrorHandling, sendError } from './http/errors.js';
+import { apiNotFound, frameworkError, installErrorHandling, sendError } from './http/errors.js';
 import { createMetrics, installHttpMetrics } from './http/metrics.js';
 import { crossSiteProblem } from './http/origin.js';
 
@@ -32,6 +36,16 @@ function webRoot(deps: Deps): string {
   if (deps.config.webRoot) return deps.config.webRoot;
   const built = path.join(root, 'dist', 'web');
   return existsSync(path.join(built, 'index.html')) ? built : path.join(root, 'web', 'placeholder');
+}
+
+/** The path of a URL, percent-decoded where it decodes (the router matches decoded paths). */
+function decodedPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 export interface AppOptions {
@@ -51,6 +65,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
     }),
     return503OnClosing: true,
+    // Undecodable URLs and over-long parameters answer in the error shape too.
+    frameworkErrors: frameworkError,
+    maxParamLength: 200,
   });
   app.decorateRequest('actor', null);
   app.setValidatorCompiler(validatorCompiler);
@@ -95,8 +112,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/')) return;
-    reply.header('cache-control', 'no-store');
+    // The router decodes paths (/%61pi/ is /api/), so decide on the decoded path, and guard
+    // every state-changing request whatever its path.
+    if (decodedPath(request.url).startsWith('/api/')) reply.header('cache-control', 'no-store');
     const problem = crossSiteProblem(request, deps.config.allowedOrigins);
     if (problem) return sendError(reply, new AppError('forbidden', problem));
   });
@@ -115,8 +133,18 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    // The docs page keeps the app's stricter framing and base rules.
+    transformStaticCSP: (header) =>
+      header
+        .replace(/frame-ancestors [^;]*/, "frame-ancestors 'none'")
+        .replace(/base-uri [^;]*/, "base-uri 'none'")
+        .replace(/object-src [^;]*/, "object-src 'none'"),
+  });
 
   await app.register(healthRoutes(deps, registry, opts.readinessChecks ?? []));
   await app.register(authRoutes(deps));
@@ -133,7 +161,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     serveDotFiles: false,
   });
   app.setNotFoundHandler((request, reply) => {
-    const url = request.url.split('?')[0] ?? '';
+    const url = decodedPath(request.url);
     if (
       url === '/api' ||
       url.startsWith('/api/') ||
