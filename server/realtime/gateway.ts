@@ -5,6 +5,7 @@ import { EV } from '../../protocol/events.js';
 import { MAX_SOCKET_PACKET_BYTES } from '../../protocol/limits.js';
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
+import type { DomainEvent } from '../events.js';
 import { authenticate, checkSession, deadSessions } from '../features/auth/authenticate.js';
 import { registerMessageHandlers } from '../features/messages/messages.socket.js';
 import { userCameOnline, userWentOffline } from '../features/presence/presence.js';
@@ -103,6 +104,26 @@ export function attachRealtime(
     }
   };
 
+  /** A presence count change, started now; a failure counts as no change. */
+  const started = (change: Promise<boolean>) =>
+    change.catch((err: unknown) => {
+      deps.log.warn({ err }, 'presence update failed');
+      return false;
+    });
+  // One user's presence changes are published in the order they happened: run concurrently,
+  // a quick connect and disconnect could leave contacts seeing "online" last.
+  const presenceChain = new Map<number, Promise<void>>();
+  const inOrder = (userId: number, work: () => Promise<DomainEvent[]>) => {
+    const next = (presenceChain.get(userId) ?? Promise.resolve()).then(work).then(
+      (events) => deps.events.publishAll(events),
+      (err: unknown) => deps.log.warn({ err }, 'presence update failed'),
+    );
+    presenceChain.set(userId, next);
+    void next.then(() => {
+      if (presenceChain.get(userId) === next) presenceChain.delete(userId);
+    });
+  };
+
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') {
@@ -158,17 +179,14 @@ export function attachRealtime(
     registerMessageHandlers(deps, socket, gate);
     socket.on('error', () => socket.disconnect(true));
 
-    const presenceFailed = (err: unknown) => deps.log.warn({ err }, 'presence update failed');
-    deps.presence
-      .connect(actor.userId)
-      .then((changed) => (changed ? userCameOnline(deps, actor.userId) : []))
-      .then((events) => deps.events.publishAll(events), presenceFailed);
+    const online = started(deps.presence.connect(actor.userId));
+    inOrder(actor.userId, async () => ((await online) ? userCameOnline(deps, actor.userId) : []));
     socket.on('disconnect', () => {
       local.delete(socket.id);
-      deps.presence
-        .disconnect(actor.userId)
-        .then((changed) => (changed ? userWentOffline(deps, actor.userId) : []))
-        .then((events) => deps.events.publishAll(events), presenceFailed);
+      const offline = started(deps.presence.disconnect(actor.userId));
+      inOrder(actor.userId, async () =>
+        (await offline) ? userWentOffline(deps, actor.userId) : [],
+      );
     });
   });
 
@@ -176,12 +194,7 @@ export function attachRealtime(
   // check every connected socket's session periodically, so none outlives it by more than that.
   // Users whose sockets were on a node that died: offline now, seen last about now.
   deps.presence.onOffline((userIds) => {
-    for (const userId of userIds) {
-      userWentOffline(deps, userId).then(
-        (events) => deps.events.publishAll(events),
-        (err: unknown) => deps.log.warn({ err }, 'presence update failed'),
-      );
-    }
+    for (const userId of userIds) inOrder(userId, () => userWentOffline(deps, userId));
   });
 
   const sweep = setInterval(() => {

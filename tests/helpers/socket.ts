@@ -85,3 +85,31 @@ export function connectSocket(
     });
   });
 }
+
+/** Resolves with the disconnect reason once the socket is closed (at once if it already is). */
+export function disconnected(t: TestSocket, timeoutMs = 5000): Promise<string> {
+  if (!t.socket.connected) return Promise.resolve('already disconnected');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('still connected')), timeoutMs);
+    timer.unref();
+    t.socket.once('disconnect', (reason: string) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}
+
+/** Like `waitFor`, but only for events that arrive after this call. */
+export function waitForNew<T = any>(
+  t: TestSocket,
+  event: string,
+  pred: (p: any) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<T> {
+  const from = t.received.length;
+  return t.waitFor<T>(
+    event,
+    (p) => pred(p) && t.received.findIndex((r) => r.payload === p) >= from,
+    timeoutMs,
+  );
+}
