@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { IsoTime } from './common.js';
+import { DecimalInt, IsoTime, PlainText } from './common.js';
 import { PublicUser } from './users.js';
 
 const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -77,15 +77,17 @@ export const ConversationWithMembers = Conversation.extend({ members: z.array(Me
 });
 export type ConversationWithMembers = z.infer<typeof ConversationWithMembers>;
 
-export const MessageBody = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(LIMITS.messageBodyMax, `must be at most ${LIMITS.messageBodyMax} characters`);
+export const MessageBody = PlainText(
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(LIMITS.messageBodyMax, `must be at most ${LIMITS.messageBodyMax} characters`),
+);
 export const ClientId = z.string().min(1).max(LIMITS.clientIdMax);
 
-export const GroupName = z.string().trim().min(1).max(LIMITS.groupNameMax);
-export const Topic = z.string().trim().max(LIMITS.topicMax);
+export const GroupName = PlainText(z.string().trim().min(1).max(LIMITS.groupNameMax));
+export const Topic = PlainText(z.string().trim().max(LIMITS.topicMax));
 
 export const OpenDirectInput = z.strictObject({ userId: Id }).meta({ id: 'OpenDirectInput' });
 export type OpenDirectInput = z.infer<typeof OpenDirectInput>;
@@ -118,8 +120,8 @@ export const ChangeRoleInput = z.strictObject({ role: Role }).meta({ id: 'Change
 export type ChangeRoleInput = z.infer<typeof ChangeRoleInput>;
 
 export const MemberParams = z.object({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  userId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  id: DecimalInt(1),
+  userId: DecimalInt(1),
 });
 export type MemberParams = z.infer<typeof MemberParams>;
 
@@ -128,18 +130,12 @@ export const PublicGroupsQuery = z.object({
 });
 export type PublicGroupsQuery = z.infer<typeof PublicGroupsQuery>;
 
-const SeqQuery = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const SeqQuery = DecimalInt(0);
 export const HistoryQuery = z
   .object({
     before: SeqQuery.optional(),
     after: SeqQuery.optional(),
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(LIMITS.historyLimitMax)
-      .optional()
-      .default(LIMITS.historyLimitDefault),
+    limit: DecimalInt(1, LIMITS.historyLimitMax).optional().default(LIMITS.historyLimitDefault),
   })
   .refine((q) => q.before === undefined || q.after === undefined, {
     message: 'use either before or after, not both',

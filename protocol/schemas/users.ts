@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS, USERNAME_PATTERN } from '../limits.js';
-import { IsoTime } from './common.js';
+import { DecimalInt, IsoTime, PlainText } from './common.js';
 
 export const Username = z
   .string()
@@ -21,7 +21,7 @@ export const Password = z
     message: `must be at most ${LIMITS.passwordMax} characters`,
   });
 
-export const DisplayName = z.string().trim().min(1).max(LIMITS.displayNameMax);
+export const DisplayName = PlainText(z.string().trim().min(1).max(LIMITS.displayNameMax));
 
 export const PublicUser = z
   .object({
@@ -48,7 +48,7 @@ export const UpdateProfileInput = z
     username: Username.optional(),
     email: Email.optional(),
     displayName: DisplayName.optional(),
-    bio: z.string().max(LIMITS.bioMax).optional(),
+    bio: PlainText(z.string().max(LIMITS.bioMax)).optional(),
   })
   .meta({ id: 'UpdateProfileInput' });
 export type UpdateProfileInput = z.infer<typeof UpdateProfileInput>;
@@ -63,13 +63,7 @@ export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;
 
 export const SearchUsersQuery = z.object({
   query: z.string().max(LIMITS.searchQueryMax).optional().default(''),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(LIMITS.searchLimitMax)
-    .optional()
-    .default(LIMITS.searchLimitDefault),
+  limit: DecimalInt(1, LIMITS.searchLimitMax).optional().default(LIMITS.searchLimitDefault),
 });
 export type SearchUsersQuery = z.infer<typeof SearchUsersQuery>;
 
