@@ -42,7 +42,7 @@ const messagesOf = async (u: TestUser, id: number) =>
 describe('create a group', () => {
   it('answers 201 with the creator as owner, the listed members, and a room_created message', async () => {
     const [a, b, c] = await users(3);
-    const sb = await connect(b);
+    const sb = await connect(b!);
     const res = await t.api.post(
       '/api/conversations',
       { name: '  Team  ', topic: 'Plans', isPrivate: true, memberIds: [b!.id, b!.id, a!.id] },
@@ -114,7 +114,7 @@ describe('create a group', () => {
 describe('direct conversations', () => {
   it('answers 201 when created and 200 after, from either side', async () => {
     const [a, b] = await users(2);
-    const sb = await connect(b);
+    const sb = await connect(b!);
     const first = await t.api.post(
       '/api/conversations/direct',
       { userId: b!.id },

@@ -25,8 +25,25 @@ export class TypingService {
     events.subscribe((e) => {
       if (e.type === 'message.created' && e.message.kind === 'text') {
         this.events.publishAll(this.stop(e.message.conversationId, e.message.senderId));
+      } else if (e.type === 'membership.changed') {
+        this.events.publishAll(this.membershipChanged(e.conversationId, e.userIds));
       }
     });
+  }
+
+  /**
+   * People joined or left a conversation: typing that began before goes on, but its end is
+   * not told to anyone who was not there at its start or is gone now, and leavers stop typing.
+   */
+  private membershipChanged(conversationId: number, userIds: readonly number[]): DomainEvent[] {
+    const out: DomainEvent[] = [];
+    for (const [k, a] of this.active) {
+      const [c, u] = k.split(':').map(Number);
+      if (c !== conversationId) continue;
+      a.recipients = a.recipients.filter((r) => !userIds.includes(r));
+      if (userIds.includes(u!)) out.push(...this.stop(c, u!));
+    }
+    return out;
   }
 
   private key = (conversationId: number, userId: number) => `${conversationId}:${userId}`;
