@@ -13,11 +13,14 @@ import { sendMessage } from './send-message.js';
 
 /** Socket handlers for sending, receipts and typing: each parses and calls one use case. */
 export function registerMessageHandlers(deps: Deps, socket: ParleySocket, gate: Gate): void {
+  // Socket.IO passes the ack callback last, whatever came before it: an event with no payload
+  // or extra arguments must still be answered (and refused), not run without an ack.
   const on = (event: string, fn: (payload: unknown, ack?: unknown) => Promise<void>) =>
     (socket as unknown as { on: (e: string, f: (...a: unknown[]) => void) => void }).on(
       event,
-      (payload, ack) => {
-        void fn(payload, ack);
+      (...args) => {
+        const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+        void fn(args.length <= 1 ? args[0] : args, ack);
       },
     );
 
