@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileSummary {
+  totalMs: number;
+  idleMs: number;
+  functions: Array<{ name: string; where: string; selfMs: number; share: number }>;
+  packages: Array<{ name: string; selfMs: number; share: number }>;
+}
+
+/** Where a frame's code comes from: a package, Node itself, the server, or V8 pseudo-frames. */
+function packageOf(url: string, fn: string): string {
+  if (!url) return fn.startsWith('(') ? fn : '(native)';
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  if (url.startsWith('node:')) return 'node (core)';
+  const s = url.indexOf('/server/');
+  if (s >= 0)
+    return (
+      'parley ' +
+      url
+        .slice(s + 1)
+        .split('/')
+        .slice(0, 2)
+        .join('/')
+    );
+  if (url.includes('/protocol/')) return 'parley protocol';
+  return url;
+}
+
+function shortUrl(url: string): string {
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
+  const s = url.indexOf('/dist/');
+  if (s >= 0) return url.slice(s + '/dist/'.length);
+  return url.replace(/^file:\/\//, '');
+}
+
+/** Self time per function and per package from a V8 .cpuprofile (as written by --cpu-prof). */
+export function summarizeProfile(file: string, top = 30): ProfileSummary {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const dt = p.timeDeltas[i + 1] ?? 0;
+    self.set(p.samples[i]!, (self.get(p.samples[i]!) ?? 0) + dt);
+  }
+  const fns = new Map<string, { name: string; where: string; us: number }>();
+  const pkgs = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (const [id, us] of self) {
+    const n = byId.get(id)!;
+    const { functionName, url, lineNumber } = n.callFrame;
+    const name = functionName || '(anonymous)';
+    if (name === '(idle)') {
+      idle += us;
+      continue;
+    }
+    total += us;
+    const where = url ? `${shortUrl(url)}:${lineNumber + 1}` : '';
+    const key = `${name}@${where}`;
+    const f = fns.get(key) ?? { name, where, us: 0 };
+    f.us += us;
+    fns.set(key, f);
+    const pkg = packageOf(url, name);
+    pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + us);
+  }
+  const ms = (us: number) => Math.round(us / 100) / 10;
+  const share = (us: number) => Math.round((us / total) * 1000) / 10;
+  return {
+    totalMs: ms(total),
+    idleMs: ms(idle),
+    functions: [...fns.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ name: f.name, where: f.where, selfMs: ms(f.us), share: share(f.us) })),
+    packages: [...pkgs.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, selfMs: ms(us), share: share(us) })),
+  };
+}
+
+export function profileText(s: ProfileSummary): string {
+  const lines = [
+    `busy ${s.totalMs} ms, idle ${s.idleMs} ms`,
+    '',
+    'self time by package / area:',
+    ...s.packages.map(
+      (p) => `  ${String(p.share).padStart(5)}%  ${String(p.selfMs).padStart(9)} ms  ${p.name}`,
+    ),
+    '',
+    'top functions by self time:',
+    ...s.functions.map(
+      (f) =>
+        `  ${String(f.share).padStart(5)}%  ${String(f.selfMs).padStart(9)} ms  ${f.name}  ${f.where}`,
+    ),
+  ];
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,82 @@
+/**
+ * The benchmark suite: `npm run bench -- <scenario> [--option value …]`.
+ * Scenarios: dm, fanout, connections, history, sync; `profile <file.cpuprofile>` summarizes a
+ * V8 CPU profile. Results go to bench/results/<scenario>.json and .svg; see bench/RESULTS.md.
+ */
+import { summarizeProfile, profileText } from './lib/profile.js';
+import { makeContext, type Options } from './lib/report.js';
+import { runConnections } from './scenarios/connections.js';
+import { runDm } from './scenarios/dm.js';
+import { runFanout } from './scenarios/fanout.js';
+import { runHistory } from './scenarios/history.js';
+import { runSync } from './scenarios/sync.js';
+
+const USAGE = `usage: npm run bench -- <scenario> [options]
+
+scenarios
+  dm           direct conversations, a ramp of send rates (Parley and the bare relay)
+  fanout       one group of --members (1000) all online, --senders posting into it
+  connections  --count (20000, capped by the open-file limit) idle sockets, then a reconnect storm
+  history      pages of a 1,000,000-message database while dm runs at half load
+  sync         dm with SQLITE_SYNCHRONOUS=FULL and NORMAL, and fsyncs per message (strace)
+  profile <f>  summarize a .cpuprofile (self time per function and package)
+
+common options
+  --only parley|baseline   one system only         --no-baseline   Parley only
+  --warm S --measure S     seconds per ramp step (1, 5)     --drain S   wait for stragglers (10)
+  --rates a,b,c            offered rates (messages/s)       --workers N generator processes
+  --p99 MS                 latency limit for "sustained" (200)
+  --no-wait                do not wait for the machine's load average to drop below 1.0
+  --cpu-prof               (dm) profile the Parley server and summarize it
+`;
+
+function parse(argv: string[]): { scenario: string; rest: string[]; opts: Options } {
+  const [scenario = '', ...rest] = argv;
+  const opts: Options = {};
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (!a.startsWith('--')) continue;
+    const key = a.slice(2);
+    const next = rest[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      opts[key] = next;
+      i++;
+    } else opts[key] = true;
+  }
+  return { scenario, rest, opts };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const { scenario, rest, opts } = parse(argv);
+  const ctx = makeContext(scenario, opts, argv);
+  switch (scenario) {
+    case 'dm':
+      return runDm(ctx);
+    case 'fanout':
+      return runFanout(ctx);
+    case 'connections':
+      return runConnections(ctx);
+    case 'history':
+      return runHistory(ctx);
+    case 'sync':
+      return runSync(ctx);
+    case 'profile': {
+      const file = rest[0];
+      if (!file) throw new Error('profile needs a .cpuprofile file');
+      process.stdout.write(profileText(summarizeProfile(file, 40)));
+      return;
+    }
+    default:
+      process.stdout.write(USAGE);
+      process.exitCode = scenario === '' || scenario === 'help' ? 0 : 2;
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

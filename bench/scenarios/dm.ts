@@ -1,0 +1,258 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sleep } from '../lib/clock.js';
+import { split } from '../lib/pool.js';
+import { profileText, summarizeProfile } from '../lib/profile.js';
+import { RESULTS_DIR, subtitle, writeResults, type Context } from '../lib/report.js';
+import { dbFile } from '../lib/seed.js';
+import { CACHE_DIR } from '../lib/servers.js';
+import {
+  prepare,
+  startGenerators,
+  type PopulationSpec,
+  type Prepared,
+  type System,
+} from '../lib/setup.js';
+import { ramp, sustained, type StepPlan, type StepResult } from '../lib/step.js';
+import { chart, COLORS, type Series } from '../lib/svg.js';
+
+export const DM_RATES = [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 15000, 20000];
+
+export interface DmLoad {
+  spec: PopulationSpec;
+  /** User indexes per generator (both members of a pair in the same one). */
+  slices: number[][];
+  /** Per generator: [local client index, conversation index]. */
+  senders: Array<Array<[number, number]>>;
+}
+
+/** `pairs` direct conversations between users 2i and 2i+1; each user writes to its peer. */
+export function dmLoad(pairs: number, workers: number, firstUser = 0): DmLoad {
+  const pairIdx = Array.from({ length: pairs }, (_, i) => i);
+  const slicesOfPairs = split(pairIdx, workers);
+  return {
+    spec: {
+      users: firstUser + 2 * pairs,
+      directs: pairIdx.map((i) => [firstUser + 2 * i, firstUser + 2 * i + 1] as [number, number]),
+      groups: [],
+    },
+    slices: slicesOfPairs.map((ps) =>
+      ps.flatMap((i) => [firstUser + 2 * i, firstUser + 2 * i + 1]),
+    ),
+    senders: slicesOfPairs.map((ps) =>
+      ps.flatMap((i, j) => [[2 * j, i] as [number, number], [2 * j + 1, i] as [number, number]]),
+    ),
+  };
+}
+
+export function dmPlan(
+  ctx: Context,
+  p: Prepared,
+  load: DmLoad,
+  tag: string,
+  rate: number,
+): StepPlan {
+  return {
+    tag,
+    rate,
+    warmMs: ctx.num('warm', 1) * 1000,
+    measureMs: ctx.num('measure', 5) * 1000,
+    drainMs: ctx.num('drain', 10) * 1000,
+    senders: load.senders.map((s) =>
+      s.map(([c, conv]) => [c, p.directIds[conv]!] as [number, number]),
+    ),
+    recipientsPerMessage: 1,
+    bodyBytes: ctx.num('body', 100),
+    p99Limit: ctx.num('p99', 200),
+  };
+}
+
+export function countMessages(dataDir: string): number {
+  const db = new SQLite(dbFile(dataDir), { readonly: true });
+  try {
+    return (db.prepare('select count(*) as n from messages').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+export interface DmSystemResult {
+  steps: StepResult[];
+  sustained: number;
+  connectMs: number;
+  acked: number;
+  storedMessages?: number;
+}
+
+/** Runs the dm ramp against one system; optionally with a CPU profile of the server. */
+export async function dmSystem(
+  ctx: Context,
+  system: System,
+  o: { sync?: 'FULL' | 'NORMAL'; rates?: number[]; profileTo?: string; label?: string } = {},
+): Promise<DmSystemResult> {
+  const load = dmLoad(ctx.num('pairs', 500), ctx.num('workers', 2));
+  const profDir = path.join(CACHE_DIR, 'prof', `${Date.now()}`);
+  if (o.profileTo) mkdirSync(profDir, { recursive: true });
+  const p = await prepare(system, load.spec, {
+    log: ctx.log,
+    sync: o.sync,
+    keep: true,
+    nodeArgs: o.profileTo ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+  });
+  let result: DmSystemResult;
+  try {
+    const { gens, connect } = await startGenerators(p, load.slices, { log: ctx.log });
+    const connectMs = Math.max(...connect.map((c) => c.wallMs));
+    await sleep(2000);
+    const rates = o.rates ?? ctx.list('rates', DM_RATES);
+    const unreported: StepResult[] = [];
+    const steps = await ramp(
+      p.server,
+      gens,
+      (rate, i) => dmPlan(ctx, p, load, `${system[0]}${i}x`, rate),
+      {
+        rates,
+        mustInclude: rates.includes(5000) ? 5000 : undefined,
+        log: ctx.log,
+        name: o.label ?? system,
+        warmupSeconds: ctx.num('warmup', 3),
+        warmups: unreported,
+        discarded: unreported,
+        retries: ctx.num('retries', 1),
+      },
+    );
+    await Promise.all(gens.map((g) => g.close()));
+    result = {
+      steps,
+      sustained: sustained(steps),
+      connectMs: Math.round(connectMs),
+      acked: [...unreported, ...steps].reduce((a, s) => a + s.acked, 0),
+    };
+  } finally {
+    await p.server.stop();
+  }
+  if (system === 'parley') {
+    result.storedMessages = countMessages(p.dataDir);
+    ctx.log(
+      `durability: ${result.acked} acked, ${result.storedMessages} stored in the database after shutdown`,
+    );
+  }
+  rmSync(p.dataDir, { recursive: true, force: true });
+  if (o.profileTo) {
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      const summary = summarizeProfile(path.join(profDir, file));
+      writeFileSync(o.profileTo, profileText(summary));
+      ctx.log(
+        `CPU profile summary written to ${path.relative(process.cwd(), o.profileTo)} (raw: ${path.join(profDir, file)})`,
+      );
+    } else ctx.log('no CPU profile was written');
+  }
+  return result;
+}
+
+export interface Line {
+  label: string;
+  color: string;
+  steps: StepResult[];
+}
+
+/** Parley and the baseline as the two lines of a latency chart. */
+export function systemLines(results: Partial<Record<System, { steps: StepResult[] }>>): Line[] {
+  return (['parley', 'baseline'] as const).flatMap((s) =>
+    results[s]
+      ? [
+          {
+            label: s === 'parley' ? 'Parley' : 'bare Socket.IO',
+            color: s === 'parley' ? COLORS.parley : COLORS.baseline,
+            steps: results[s].steps,
+          },
+        ]
+      : [],
+  );
+}
+
+/** p50/p95/p99 against offered load; hollow points are steps that failed or were invalid. */
+export function latencyPanels(
+  lines: Line[],
+  pick: (s: StepResult) => { p50: number; p95: number; p99: number },
+  title: string,
+  xLabel: string,
+  limit: number,
+  x: (s: StepResult) => number = (s) => s.rate,
+) {
+  const series: Series[] = [];
+  for (const line of lines) {
+    const pts = (k: 'p50' | 'p95' | 'p99') =>
+      line.steps.map((s) => ({ x: x(s), y: pick(s)[k], hollow: !s.pass || s.generatorSaturated }));
+    series.push({ label: `${line.label} p99`, color: line.color, width: 2.5, points: pts('p99') });
+    series.push({
+      label: `${line.label} p95`,
+      color: line.color,
+      width: 1.5,
+      dash: '6,3',
+      points: pts('p95'),
+    });
+    series.push({
+      label: `${line.label} p50`,
+      color: line.color,
+      width: 1,
+      dash: '2,2',
+      points: pts('p50'),
+    });
+  }
+  return {
+    kind: 'line' as const,
+    title,
+    xLabel,
+    yLabel: 'latency, ms (log scale)',
+    logY: true,
+    series,
+    hlines: [{ y: limit, label: `${limit} ms` }],
+  };
+}
+
+export async function runDm(ctx: Context): Promise<void> {
+  const results: Partial<Record<System, DmSystemResult>> = {};
+  const profile = ctx.flag('cpu-prof');
+  const sync = ctx.str('sync', 'FULL').toUpperCase() as 'FULL' | 'NORMAL';
+  for (const system of ctx.systems()) {
+    await ctx.settle(system);
+    results[system] = await dmSystem(ctx, system, {
+      sync,
+      profileTo:
+        profile && system === 'parley' ? path.join(RESULTS_DIR, 'dm-profile.txt') : undefined,
+    });
+    ctx.log(
+      `${system}: highest rate sustained (p99 < ${ctx.num('p99', 200)} ms, no loss, no failed ack): ${results[system].sustained} msg/s`,
+    );
+  }
+  const p = results.parley;
+  const b = results.baseline;
+  const ratio = p && b && b.sustained ? Math.round((p.sustained / b.sustained) * 100) / 100 : null;
+  if (ratio !== null) ctx.log(`Parley ÷ baseline (sustained rate): ${ratio}`);
+  const limit = ctx.num('p99', 200);
+  const svg = chart({
+    title: `dm: ${ctx.num('pairs', 500)} direct conversations, open-loop ramp — Parley (SQLite ${sync}) vs bare Socket.IO relay`,
+    subtitle: subtitle(ctx),
+    panels: [
+      latencyPanels(
+        systemLines(results),
+        (s) => s.recipient,
+        'scheduled send → recipient message:new',
+        'offered load, messages/s',
+        limit,
+      ),
+      latencyPanels(
+        systemLines(results),
+        (s) => s.ack,
+        'scheduled send → sender ack',
+        'offered load, messages/s',
+        limit,
+      ),
+    ],
+  });
+  const name = ctx.str('name', sync === 'FULL' ? 'dm' : `dm-${sync.toLowerCase()}`);
+  await writeResults(ctx, name, { sync, results, parleyOverBaseline: ratio }, svg);
+}
