@@ -375,3 +375,114 @@ describe('what removed members and outsiders receive', () => {
     );
   });
 });
+
+describe('membership changes racing sends', () => {
+  const post = (u: TestUser, id: number, body: string) =>
+    t.api.post(`/api/conversations/${id}/messages`, { body }, { token: u.token });
+  const seqOf = (msgs: any[], event: string) =>
+    msgs.find((m) => m.meta?.event === event)?.seq as number;
+
+  it('a removal never deadlocks with sends, and nothing reaches or comes from the removed member after it', async () => {
+    for (let round = 0; round < 4; round++) {
+      const [o, m, x] = (
+        await Promise.all([registerUser(t.api), registerUser(t.api), registerUser(t.api)])
+      ).sort((p, q) => p.id - q.id);
+      const g = await chat.group(o, { name: `race ${round}`, memberIds: [m.id, x.id] });
+      const xs = await Promise.all([connect(x), connect(x)]);
+      const calls = [
+        ...Array.from({ length: 20 }, (_, i) => post(m, g.id, `m${i}`)),
+        t.api.delete(`/api/conversations/${g.id}/members/${x.id}`, { token: o.token }),
+        ...Array.from({ length: 20 }, (_, i) => post(x, g.id, `x${i}`)),
+      ];
+      const res = await Promise.all(calls);
+      const [fromM, removal, fromX] = [res.slice(0, 20), res[20]!, res.slice(21)];
+      expect(removal.status).toBe(204);
+      expect(fromM.map((r) => r.status)).toEqual(Array<number>(20).fill(201));
+      for (const r of fromX) expect([201, 404]).toContain(r.status);
+
+      const msgs = (await chat.history(o, g.id, '?limit=200')).messages;
+      expect(msgs.map((x: any) => x.seq)).toEqual(msgs.map((_: any, i: number) => i + 1));
+      const removedAt = seqOf(msgs, 'member_removed');
+      const late = msgs.filter((q: any) => q.senderId === x.id && q.seq > removedAt);
+      expect(late).toEqual([]);
+      await sleep(200);
+      for (const s of xs) {
+        const after = s.eventsOf('message:new').filter((q) => q.seq > removedAt);
+        expect(after).toEqual([]);
+      }
+    }
+  });
+
+  it('leaving, role changes and duplicate adds under load answer cleanly', async () => {
+    const [o, m, y, z] = (await Promise.all([1, 2, 3, 4].map(() => registerUser(t.api)))).sort(
+      (p, q) => p.id - q.id,
+    );
+    const g = await chat.group(o!, { name: 'busy', memberIds: [m!.id, y!.id] });
+    await chat.role(o!, g.id, y!.id, 'admin');
+    const res = await Promise.all([
+      ...Array.from({ length: 15 }, (_, i) => post(m!, g.id, `m${i}`)),
+      t.api.patch(
+        `/api/conversations/${g.id}/members/${m!.id}`,
+        { role: 'admin' },
+        { token: o!.token },
+      ),
+      t.api.post(`/api/conversations/${g.id}/members`, { userIds: [z!.id] }, { token: o!.token }),
+      t.api.post(`/api/conversations/${g.id}/members`, { userIds: [z!.id] }, { token: o!.token }),
+      ...Array.from({ length: 15 }, (_, i) => post(y!, g.id, `y${i}`)),
+      t.api.post(`/api/conversations/${g.id}/members`, { userIds: [z!.id] }, { token: y!.token }),
+      t.api.post(`/api/conversations/${g.id}/leave`, undefined, { token: y!.token }),
+    ]);
+    const statuses = res.map((r) => r.status);
+    expect(statuses.slice(0, 15)).toEqual(Array<number>(15).fill(201));
+    expect(statuses.slice(15, 18)).toEqual([200, 200, 200]);
+    // The leaver's own requests race its leave: done before it, or refused after it.
+    for (const s of statuses.slice(18, 34)) expect([200, 201, 404]).toContain(s);
+    expect(statuses[34]).toBe(204);
+    const msgs = (await chat.history(o!, g.id, '?limit=200')).messages;
+    expect(msgs.map((x: any) => x.seq)).toEqual(msgs.map((_: any, i: number) => i + 1));
+    const leftAt = seqOf(msgs, 'member_left');
+    expect(msgs.filter((q: any) => q.senderId === y!.id && q.seq > leftAt)).toEqual([]);
+    expect(msgs.filter((q: any) => q.meta?.event === 'member_added')).toHaveLength(1);
+    const full = await chat.get(o!, g.id);
+    expect(full.members.map((x: any) => [x.user.id, x.role])).toEqual([
+      [o!.id, 'owner'],
+      [m!.id, 'admin'],
+      [z!.id, 'member'],
+    ]);
+  });
+
+  it('an admin removed or demoted mid-request cannot act after it', async () => {
+    for (let round = 0; round < 3; round++) {
+      const people = (await Promise.all([1, 2, 3, 4, 5, 6].map(() => registerUser(t.api)))).sort(
+        (p, q) => p.id - q.id,
+      );
+      const [o, a, m, ...newcomers] = people as [TestUser, TestUser, TestUser, ...TestUser[]];
+      const g = await chat.group(o, { name: `coup ${round}`, memberIds: [a.id, m.id] });
+      await chat.role(o, g.id, a.id, 'admin');
+      const byAdmin = [
+        ...newcomers.map((n) =>
+          t.api.post(`/api/conversations/${g.id}/members`, { userIds: [n.id] }, { token: a.token }),
+        ),
+        t.api.patch(
+          `/api/conversations/${g.id}`,
+          { name: `renamed ${round}` },
+          {
+            token: a.token,
+          },
+        ),
+        t.api.delete(`/api/conversations/${g.id}/members/${m.id}`, { token: a.token }),
+      ];
+      const removal = t.api.delete(`/api/conversations/${g.id}/members/${a.id}`, {
+        token: o.token,
+      });
+      const res = await Promise.all([removal, ...byAdmin]);
+      expect(res[0].status).toBe(204);
+      for (const r of res.slice(1)) expect([200, 204, 403, 404]).toContain(r.status);
+      const msgs = (await chat.history(o, g.id, '?limit=200')).messages;
+      const removedAt = msgs.find(
+        (q: any) => q.meta?.event === 'member_removed' && q.meta.userId === a.id,
+      ).seq;
+      expect(msgs.filter((q: any) => q.senderId === a.id && q.seq > removedAt)).toEqual([]);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import type { AddMembersInput, Member } from '../../../protocol/schemas/conversa
 import type { Actor, Deps } from '../../context.js';
 import { forbidden, validationFailed } from '../../errors.js';
 import type { Outcome } from '../../events.js';
-import { canManage, loadGroupAsMember } from './conversation.policy.js';
+import { canManage, loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { toMember } from './conversation.presenter.js';
 import { groupChangedEvents } from './conversation-events.js';
 import { listMemberRows, usersByIds } from './conversations.queries.js';
@@ -17,7 +17,10 @@ export async function addMembers(
   input: AddMembersInput,
 ): Promise<Outcome<Member[]>> {
   const { member } = await loadGroupAsMember(deps, actor, id);
-  if (!canManage(member.role)) throw forbidden('Only the owner or an admin can add members');
+  const mayAdd = (m: typeof member) => {
+    if (!canManage(m.role)) throw forbidden('Only the owner or an admin can add members');
+  };
+  mayAdd(member);
   const wanted = [...new Set(input.userIds)];
   const found = await activeUserIds(deps, wanted);
   const missing = wanted.filter((u) => !found.has(u));
@@ -25,6 +28,7 @@ export async function addMembers(
     throw validationFailed({ userIds: `unknown or inactive users: ${missing.join(', ')}` });
 
   const { added, messages } = await deps.db.transaction().execute(async (trx) => {
+    mayAdd((await lockForMember(trx, deps, actor, id)).member);
     const current = new Set((await listMemberRows(trx, id)).map((m) => m.user_id));
     const toAdd = wanted.filter((u) => !current.has(u));
     const msgs = [];

@@ -2,7 +2,7 @@ import type { ChangeRoleInput, Member } from '../../../protocol/schemas/conversa
 import type { Actor, Deps } from '../../context.js';
 import { forbidden, notFound, validationFailed } from '../../errors.js';
 import type { Outcome } from '../../events.js';
-import { loadGroupAsMember } from './conversation.policy.js';
+import { loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { toMember } from './conversation.presenter.js';
 import { groupChangedEvents } from './conversation-events.js';
 import { findMember, usersByIds } from './conversations.queries.js';
@@ -28,6 +28,11 @@ export async function changeRole(
   }
 
   const message = await deps.db.transaction().execute(async (trx) => {
+    const me = (await lockForMember(trx, deps, actor, id)).member;
+    if (me.role !== 'owner') throw forbidden('Only the owner can change roles');
+    const current = await findMember(trx, id, userId);
+    if (!current) throw notFound('No such member');
+    if (current.role === input.role) return null;
     const setRole = (uid: number, role: 'owner' | 'admin' | 'member') =>
       trx
         .updateTable('members')
@@ -42,8 +47,9 @@ export async function changeRole(
     });
   });
   const changed = input.role === 'owner' ? [userId, actor.userId] : [userId];
-  const events = await groupChangedEvents(deps, id, [message], changed);
+  const events = message ? await groupChangedEvents(deps, id, [message], changed) : [];
   const updated = await findMember(deps.db, id, userId);
   const users = await usersByIds(deps.db, [userId]);
-  return { data: toMember(deps, updated!, users.get(userId)!), events };
+  if (!updated || !users.get(userId)) throw notFound('No such member');
+  return { data: toMember(deps, updated, users.get(userId)!), events };
 }

@@ -1,9 +1,11 @@
 import type { Role } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
+import type { Db } from '../../db/database.js';
 import { AppError, forbidden, notFound } from '../../errors.js';
 import {
   findConversation,
   findMember,
+  lockConversation,
   type ConversationRow,
   type MemberRow,
 } from './conversations.queries.js';
@@ -50,6 +52,23 @@ export async function loadAsMember(
 ): Promise<{ conversation: ConversationRow; member: MemberRow }> {
   const { conversation, member } = await loadReadable(deps, actor, id);
   if (!member) throw forbidden('Join this group first');
+  return { conversation, member };
+}
+
+/**
+ * In a transaction: locks the conversation, then reads it and the actor's membership again.
+ * A role checked before the transaction may have changed by the time it runs (the actor was
+ * removed or demoted meanwhile); checks made on these rows hold until commit.
+ */
+export async function lockForMember(
+  trx: Db,
+  deps: Deps,
+  actor: Actor,
+  id: number,
+): Promise<{ conversation: ConversationRow; member: MemberRow }> {
+  const conversation = await lockConversation(trx, deps.dbKind, id);
+  const member = conversation ? await findMember(trx, id, actor.userId) : undefined;
+  if (!conversation || !member) throw hidden();
   return { conversation, member };
 }
 

@@ -12,6 +12,20 @@ export async function findConversation(db: Db, id: number): Promise<Conversation
   return db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Locks a conversation's row until the transaction ends. Every transaction that changes a
+ * conversation's members or messages takes this lock first (sending takes it by allocating a
+ * seq), so they queue in one order instead of deadlocking. SQLite runs one writer at a time.
+ */
+export async function lockConversation(
+  trx: Db,
+  kind: DatabaseKind,
+  id: number,
+): Promise<ConversationRow | undefined> {
+  const q = trx.selectFrom('conversations').selectAll().where('id', '=', id);
+  return (kind === 'sqlite' ? q : q.forUpdate()).executeTakeFirst();
+}
+
 export async function findMember(
   db: Db,
   conversationId: number,

@@ -1,15 +1,22 @@
 import type { Actor, Deps } from '../../context.js';
 import { forbidden } from '../../errors.js';
 import type { Outcome } from '../../events.js';
-import { loadGroupAsMember } from './conversation.policy.js';
+import { loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { memberIds } from './conversations.queries.js';
 
 /** The owner deletes a group with its messages; every member is told it is gone. */
 export async function deleteGroup(deps: Deps, actor: Actor, id: number): Promise<Outcome<null>> {
-  const { member } = await loadGroupAsMember(deps, actor, id);
-  if (member.role !== 'owner') throw forbidden('Only the owner can delete the group');
-  const members = await memberIds(deps.db, id);
-  await deps.db.deleteFrom('conversations').where('id', '=', id).execute();
+  const ownerOnly = (role: string) => {
+    if (role !== 'owner') throw forbidden('Only the owner can delete the group');
+  };
+  ownerOnly((await loadGroupAsMember(deps, actor, id)).member.role);
+  const members = await deps.db.transaction().execute(async (trx) => {
+    // Still the owner now (ownership may have been handed over meanwhile)?
+    ownerOnly((await lockForMember(trx, deps, actor, id)).member.role);
+    const ids = await memberIds(trx, id);
+    await trx.deleteFrom('conversations').where('id', '=', id).execute();
+    return ids;
+  });
   return {
     data: null,
     events: [

@@ -3,7 +3,7 @@ import { AppError } from '../../errors.js';
 import type { DomainEvent, Outcome } from '../../events.js';
 import { loadAsMember } from './conversation.policy.js';
 import { groupChangedEvents } from './conversation-events.js';
-import { listMemberRows } from './conversations.queries.js';
+import { listMemberRows, lockConversation } from './conversations.queries.js';
 import { successorOf } from './members.js';
 import { appendSystemMessage } from './system-messages.js';
 import type { MessageRow } from '../messages/message.presenter.js';
@@ -22,6 +22,7 @@ export async function leaveConversation(
     throw new AppError('forbidden', 'A direct conversation cannot be left');
 
   const result = await deps.db.transaction().execute(async (trx) => {
+    await lockConversation(trx, deps.dbKind, id);
     const members = await listMemberRows(trx, id);
     const me = members.find((m) => m.user_id === actor.userId);
     if (!me) return { deleted: false, messages: [] as MessageRow[], changed: [] as number[] };

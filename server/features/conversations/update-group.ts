@@ -1,8 +1,12 @@
-import type { Conversation, UpdateGroupInput } from '../../../protocol/schemas/conversations.js';
+import type {
+  Conversation,
+  Role,
+  UpdateGroupInput,
+} from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
-import { forbidden } from '../../errors.js';
+import { forbidden, notFound } from '../../errors.js';
 import type { Outcome } from '../../events.js';
-import { canManage, loadGroupAsMember } from './conversation.policy.js';
+import { canManage, loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { groupChangedEvents } from './conversation-events.js';
 import { appendSystemMessage } from './system-messages.js';
 import type { MessageRow } from '../messages/message.presenter.js';
@@ -14,15 +18,19 @@ export async function updateGroup(
   id: number,
   input: UpdateGroupInput,
 ): Promise<Outcome<Conversation>> {
-  const { conversation, member } = await loadGroupAsMember(deps, actor, id);
-  if (!canManage(member.role)) throw forbidden('Only the owner or an admin can change the group');
-  const renamed = input.name !== undefined && input.name !== conversation.name;
+  const mayChange = (role: Role) => {
+    if (!canManage(role)) throw forbidden('Only the owner or an admin can change the group');
+  };
+  mayChange((await loadGroupAsMember(deps, actor, id)).member.role);
   const changes = {
     ...(input.name !== undefined && { name: input.name }),
     ...(input.topic !== undefined && { topic: input.topic }),
     ...(input.isPrivate !== undefined && { is_private: input.isPrivate ? 1 : 0 }),
   };
   const messages: MessageRow[] = await deps.db.transaction().execute(async (trx) => {
+    const { conversation, member } = await lockForMember(trx, deps, actor, id);
+    mayChange(member.role);
+    const renamed = input.name !== undefined && input.name !== conversation.name;
     // An empty PATCH changes nothing (and an UPDATE with no SET clause is not valid SQL).
     if (Object.keys(changes).length > 0)
       await trx.updateTable('conversations').set(changes).where('id', '=', id).execute();
@@ -39,5 +47,6 @@ export async function updateGroup(
   const mine = events
     .find((e) => e.type === 'conversation.updated')
     ?.views.find((v) => v.userId === actor.userId);
-  return { data: mine!.conversation, events };
+  if (!mine) throw notFound('No such conversation');
+  return { data: mine.conversation, events };
 }

@@ -36,8 +36,9 @@ export async function sendMessage(
       : notFound('No such conversation');
   }
   let row;
+  let recipients: number[];
   try {
-    row = await deps.db.transaction().execute(async (trx) => {
+    ({ row, recipients } = await deps.db.transaction().execute(async (trx) => {
       const now = deps.now();
       const m = await appendMessage(trx, deps.dbKind, {
         conversationId: input.conversationId,
@@ -49,16 +50,20 @@ export async function sendMessage(
         now,
       });
       if (!m) throw notFound('No such conversation');
-      await trx
+      // The seq allocation holds the conversation's lock: if the sender was removed (or left)
+      // after the check above, their member row is gone now and nothing may be stored.
+      const own = await trx
         .updateTable('members')
         .set({ delivered_seq: m.seq, read_seq: m.seq })
         .where('conversation_id', '=', input.conversationId)
         .where('user_id', '=', actor.userId)
         .where('read_seq', '<', m.seq)
-        .execute();
+        .executeTakeFirst();
+      if (Number(own.numUpdatedRows) === 0) throw notFound('No such conversation');
       chaos('before_commit', input.body);
-      return m;
-    });
+      // Read under the lock too: a member removed before this commit must not receive it.
+      return { row: m, recipients: await memberIds(trx, input.conversationId) };
+    }));
   } catch (err) {
     if (input.clientId === null || !isUniqueViolation(err)) throw err;
     // The same clientId was stored before (or concurrently): answer with that message.
@@ -77,7 +82,7 @@ export async function sendMessage(
   return {
     data: message,
     events: [
-      { type: 'message.created', message, recipients: members },
+      { type: 'message.created', message, recipients },
       {
         type: 'receipt',
         receipt: {
@@ -86,7 +91,7 @@ export async function sendMessage(
           deliveredSeq: row.seq,
           readSeq: row.seq,
         },
-        recipients: members,
+        recipients,
       },
     ],
   };
