@@ -473,6 +473,21 @@ describe('membership', () => {
     expectConversation(again, { lastSeq: 4, memberCount: 2 });
   });
 
+  it('joins once when the same user joins several times at once', async () => {
+    const [a, b] = await users(2);
+    const pub = await chat.group(a!, { name: 'Rush', isPrivate: false });
+    const res = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.api.post(`/api/conversations/${pub.id}/join`, undefined, { token: b!.token }),
+      ),
+    );
+    expect(res.map((r) => r.status)).toEqual(Array<number>(6).fill(200));
+    for (const r of res) expectConversation(r.body, { myRole: 'member', memberCount: 2 });
+    const joins = (await messagesOf(a!, pub.id)).filter((m) => m.meta?.event === 'member_joined');
+    expect(joins).toHaveLength(1);
+    expect((await chat.get(a!, pub.id)).memberCount).toBe(2);
+  });
+
   it('refuses to join private groups, direct conversations and unknown ids alike', async () => {
     const [a, b, c] = await users(3);
     const priv = await chat.group(a!, { name: 'Hidden', isPrivate: true });

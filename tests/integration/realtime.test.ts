@@ -189,6 +189,20 @@ describe('typing', () => {
     expect(Date.now() - gone).toBeLessThan(3000);
   });
 
+  it('ends for the others when the typist leaves the group', async () => {
+    const [a, b, c] = await users(3);
+    const g = await chat.group(a!, { name: 'Leaving', memberIds: [b!.id, c!.id] });
+    const [b1, c1] = await Promise.all([connect(b!), connect(c!)]);
+    await b1.request('typing', { conversationId: g.id, typing: true });
+    await c1.waitFor('typing', (p) => p.typing === true);
+    await chat.leave(b!, g.id);
+    expect(await c1.waitFor('typing', (p) => p.typing === false, 2000)).toEqual({
+      conversationId: g.id,
+      userId: b!.id,
+      typing: false,
+    });
+  });
+
   it('is rate limited per socket', async () => {
     const [a, b] = await users(2);
     const dm = await chat.direct(a!, b!);
