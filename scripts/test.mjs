@@ -3,6 +3,7 @@
 // and MariaDB/MySQL when their servers answer. With CI=true a missing server fails the run.
 // Extra arguments go to Vitest (e.g. `npm test -- tests/integration/auth.test.ts`).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 
 const PG_URL = process.env.PARLEY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -58,6 +59,14 @@ if (projects.includes('postgres')) {
     process.exit(1);
   } else skipped.push(`cluster: no Redis at ${new URL(REDIS_URL).host}`);
 } else skipped.push('cluster: needs the postgres suite');
+
+// The browser suite drives Debian's Chromium (.ci/run installs it).
+const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+if (existsSync(CHROMIUM)) projects.push('e2e');
+else if (ci) {
+  console.error(`FAIL e2e: no Chromium at ${CHROMIUM} (CI=true requires it)`);
+  process.exit(1);
+} else skipped.push(`e2e: no Chromium at ${CHROMIUM}`);
 
 const args = [
   'vitest',

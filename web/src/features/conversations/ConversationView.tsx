@@ -204,9 +204,14 @@ export function ConversationView({ id, settingsOpen }: { id: number; settingsOpe
     <div className={`conversation${settingsOpen ? ' conversation--with-panel' : ''}`}>
       <section className="chat" aria-label={title}>
         <ChatHeader c={c} settingsOpen={settingsOpen} />
-        <MessageList key={id} conversationId={id} isGroup={c.kind === 'group'} intro={intro} />
+        <MessageList
+          key={`list-${id}`}
+          conversationId={id}
+          isGroup={c.kind === 'group'}
+          intro={intro}
+        />
         <TypingIndicator conversationId={id} />
-        <Composer key={id} conversationId={id} placeholder={`Message ${title}`} />
+        <Composer key={`composer-${id}`} conversationId={id} placeholder={`Message ${title}`} />
       </section>
       {settingsOpen && c.kind === 'group' && <GroupSettings c={c} />}
     </div>

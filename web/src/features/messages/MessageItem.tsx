@@ -221,6 +221,11 @@ export const MessageItem = memo(function MessageItem({
             <span className="bubble__text" data-testid="message-text">
               <MessageText text={body} />
             </span>
+            {/* An invisible copy of the time keeps room for it at the end of the last line. */}
+            <span className="bubble__spacer" aria-hidden="true">
+              {formatClock(createdAt)}
+              {mine && <span className="bubble__tick-space" />}
+            </span>
             <span className="bubble__meta">
               <time dateTime={createdAt} title={formatFull(createdAt)}>
                 {formatClock(createdAt)}

@@ -78,6 +78,11 @@ export function MessageList({
   }
 
   const virtuoso = useRef<VirtuosoHandle>(null);
+  const settleUntil = useRef(0);
+  const ready = held !== undefined;
+  useEffect(() => {
+    if (ready) settleUntil.current = Date.now() + 1500;
+  }, [ready]);
   const [atBottom, setAtBottom] = useState(true);
   const [unseen, setUnseen] = useState(0);
   const lastKey = useRef(rows[rows.length - 1]?.key);
@@ -128,8 +133,17 @@ export function MessageList({
   }
 
   const markerIndex = rows.findIndex((r) => r.kind === 'message' && r.newMarker);
+  const stopSettling = () => {
+    settleUntil.current = 0;
+  };
   return (
-    <div className="message-list" data-testid="message-list">
+    <div
+      className="message-list"
+      data-testid="message-list"
+      onWheel={stopSettling}
+      onTouchStart={stopSettling}
+      onKeyDown={stopSettling}
+    >
       <Virtuoso
         ref={virtuoso}
         className="message-list__scroller"
@@ -147,6 +161,12 @@ export function MessageList({
         startReached={() => void client.loadOlder(conversationId)}
         followOutput={(bottom) => (bottom ? 'smooth' : false)}
         atBottomStateChange={setAtBottom}
+        totalListHeightChanged={() => {
+          // Rows are measured after they render: keep the opening view at the newest message
+          // while they settle, until the user scrolls.
+          if (markerIndex <= 0 && Date.now() < settleUntil.current)
+            virtuoso.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+        }}
         atBottomThreshold={120}
         alignToBottom
         increaseViewportBy={{ top: 800, bottom: 400 }}

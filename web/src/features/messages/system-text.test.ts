@@ -19,5 +19,10 @@ describe('system messages', () => {
     expect(systemText(sys({ event: 'room_renamed', userId: 1, name: 'Ops' }), nameOf)).toBe(
       'Alice renamed the group to “Ops”',
     );
+    const mine = (id: number) => (id === 2 ? 'You' : nameOf(id));
+    expect(systemText(sys({ event: 'role_changed', role: 'admin' }), mine)).toBe(
+      'Alice made you an admin',
+    );
+    expect(systemText(sys({ event: 'member_joined', actorId: 2 }), mine)).toBe('You joined');
   });
 });

@@ -18,7 +18,9 @@ export function systemText(m: Message, nameOf: (id: number) => string): string {
   const actorId = typeof meta.actorId === 'number' ? meta.actorId : m.senderId;
   const userId = typeof meta.userId === 'number' ? meta.userId : actorId;
   const actor = nameOf(actorId);
-  const user = nameOf(userId);
+  const named = nameOf(userId);
+  // "You" starts a sentence; after a verb it reads "you" ("Alice made you an admin").
+  const user = named === 'You' && actorId !== userId ? 'you' : named;
   switch (meta.event) {
     case 'room_created':
       return typeof meta.name === 'string'
