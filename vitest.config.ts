@@ -24,6 +24,18 @@ export default defineConfig({
           environment: 'jsdom',
         },
       },
+      {
+        // The built client in Chromium against a real server (see tests/e2e/global-setup.ts).
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: ['tests/e2e/global-setup.ts'],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
       integration('sqlite'),
       integration('postgres'),
       integration('mysql'),
