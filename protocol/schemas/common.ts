@@ -27,6 +27,7 @@ export const ErrorBodySchema = z
 
 /** Text without control characters other than tab and line breaks (no NUL, no escapes). */
 export const PlainText = (s: z.ZodString) =>
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   s.refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), {
     message: 'must not contain control characters',
   });
