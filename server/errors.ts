@@ -58,6 +58,12 @@ const UNAVAILABLE_CODES = new Set([
   'ER_SERVER_SHUTDOWN',
   'POOL_CLOSED',
   'SQLITE_BUSY',
+  // A transaction chosen as a deadlock victim or timed out on a lock: retrying succeeds.
+  '40P01', // PostgreSQL deadlock_detected
+  '40001', // serialization_failure
+  '55P03', // lock_not_available
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
   'SQLITE_IOERR',
   'SQLITE_FULL',
   '57P01', // admin_shutdown
