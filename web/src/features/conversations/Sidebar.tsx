@@ -1,4 +1,4 @@
-import { memo, useCallback, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState } from 'react';
 import type { Conversation } from '../../../../protocol/schemas/conversations.js';
 import { Link } from '../../lib/router.js';
 import { formatListTime } from '../../lib/time.js';
@@ -10,7 +10,7 @@ import { systemText } from '../messages/system-text.js';
 import { typingText, useTypingNames } from '../messages/TypingIndicator.js';
 import { useMuted } from '../notifications/preferences.js';
 import { statusOf, type ChatState } from '../realtime/chat-state.js';
-import { useChat, useMe, useNow } from '../realtime/ChatContext.js';
+import { useChat, useClient, useMe, useNow } from '../realtime/ChatContext.js';
 import { Ticks } from '../messages/MessageItem.js';
 import { conversationTitle, sortByActivity } from './conversations-state.js';
 import { NewDirectDialog } from './NewDirectDialog.js';
@@ -22,6 +22,7 @@ const selectListLoaded = (s: ChatState) => s.listLoaded;
 /** What the list shows under a conversation's name. */
 function usePreview(c: Conversation): { text: string; mine: boolean; typing?: boolean } {
   const me = useMe();
+  const client = useClient();
   const typing = useTypingNames(c.id);
   const names = useChat(
     useCallback(
@@ -32,12 +33,19 @@ function usePreview(c: Conversation): { text: string; mine: boolean; typing?: bo
           (x): x is number => typeof x === 'number',
         );
         return ids
-          .map((id) => `${id}:${id === me.id ? 'You' : (s.users[id]?.displayName ?? 'Someone')}`)
+          .map((id) => `${id}:${id === me.id ? 'You' : (s.users[id]?.displayName ?? '')}`)
           .join('\n');
       },
       [c.lastMessage, me.id],
     ),
   );
+  // Names of people no longer in any of my conversations are fetched once.
+  useEffect(() => {
+    for (const part of names.split('\n')) {
+      const [id, name] = [Number(part.split(':')[0]), part.slice(part.indexOf(':') + 1)];
+      if (name === '' && id > 0) client.wantUser(id);
+    }
+  }, [client, names]);
   if (typing.length) {
     return {
       text: c.kind === 'direct' ? 'typing…' : typingText(typing),
@@ -48,13 +56,16 @@ function usePreview(c: Conversation): { text: string; mine: boolean; typing?: bo
   const m = c.lastMessage;
   if (!m)
     return {
-      text: c.kind === 'group' ? (c.topic ?? 'No messages yet') : 'Say hello 👋',
+      text: c.kind === 'group' ? c.topic || 'No messages yet' : 'No messages yet',
       mine: false,
     };
   const nameMap = new Map(
     names.split('\n').map((p) => [Number(p.split(':')[0]), p.slice(p.indexOf(':') + 1)]),
   );
-  const nameOf = (id: number) => nameMap.get(id) ?? 'Someone';
+  const nameOf = (id: number) => {
+    const n = nameMap.get(id);
+    return n === undefined || n === '' ? 'Someone' : n;
+  };
   if (m.kind === 'system') return { text: systemText(m, nameOf), mine: false };
   const mine = m.senderId === me.id;
   const prefix = mine ? 'You: ' : c.kind === 'group' ? `${nameOf(m.senderId)}: ` : '';

@@ -64,9 +64,10 @@ export function MessageList({
 
   const items = held?.items;
   const pending = held?.pending;
+  const hasOlder = held?.hasOlder ?? false;
   const rows = useMemo(
-    () => (items && pending ? buildRows(items, pending, me.id, firstUnread) : []),
-    [items, pending, me.id, firstUnread],
+    () => (items && pending ? buildRows(items, pending, me.id, firstUnread, hasOlder) : []),
+    [items, pending, me.id, firstUnread, hasOlder],
   );
 
   // Keep the first index in step with prepends, so the rows on screen do not jump.
@@ -81,8 +82,22 @@ export function MessageList({
   const settleUntil = useRef(0);
   const ready = held !== undefined;
   useEffect(() => {
-    if (ready) settleUntil.current = Date.now() + 1500;
+    if (ready) settleUntil.current = Date.now() + 1200;
   }, [ready]);
+  // Any scroll upwards (wheel, keys, scrollbar, touch) is the user's: stop settling then.
+  const scrollerCleanup = useRef<(() => void) | null>(null);
+  const scrollerRef = useCallback((el: HTMLElement | Window | null) => {
+    scrollerCleanup.current?.();
+    scrollerCleanup.current = null;
+    if (!(el instanceof HTMLElement)) return;
+    let last = el.scrollTop;
+    const onScroll = () => {
+      if (el.scrollTop < last - 2) settleUntil.current = 0;
+      last = el.scrollTop;
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    scrollerCleanup.current = () => el.removeEventListener('scroll', onScroll);
+  }, []);
   const [atBottom, setAtBottom] = useState(true);
   const [unseen, setUnseen] = useState(0);
   const lastKey = useRef(rows[rows.length - 1]?.key);
@@ -146,6 +161,7 @@ export function MessageList({
     >
       <Virtuoso
         ref={virtuoso}
+        scrollerRef={scrollerRef}
         className="message-list__scroller"
         data={rows}
         context={context}

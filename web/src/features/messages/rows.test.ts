@@ -26,6 +26,11 @@ describe('message rows', () => {
     expect(rows.map((r) => r.dayOf !== null)).toEqual([true, false, false, false, false, true]);
   });
 
+  it('puts no day separator above the oldest message while older history is not loaded', () => {
+    expect(buildRows([msg(5), msg(6)], [], ME, null, true)[0]!.dayOf).toBeNull();
+    expect(buildRows([msg(5), msg(6)], [], ME, null, false)[0]!.dayOf).not.toBeNull();
+  });
+
   it('a pending message keeps the key its stored copy will have', () => {
     const pending = {
       clientId: 'k',

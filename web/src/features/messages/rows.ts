@@ -28,12 +28,14 @@ export function keyOf(m: Message, myId: number): string {
 /**
  * Turns held and pending messages into list rows: day separators, runs by sender, and a
  * "new messages" marker above the first message that was unread when the view opened.
+ * `hasOlder` says more history exists above the first message held.
  */
 export function buildRows(
   items: readonly Message[],
   pending: readonly PendingMessage[],
   myId: number,
   firstUnreadSeq: number | null = null,
+  hasOlder = false,
 ): Row[] {
   const rows: Row[] = [];
   let prev: { senderId: number; at: number; day: string; system: boolean } | null = null;
@@ -49,15 +51,18 @@ export function buildRows(
   ) => {
     const at = Date.parse(createdAt);
     const day = dayKey(createdAt);
-    const newDay = !prev || prev.day !== day;
+    // Above the oldest message held, the day is only known once older history is loaded;
+    // adding the separator then would push that message down while it is on screen.
+    const newDay = prev ? prev.day !== day : !hasOlder;
     const marker = r.kind === 'message' && r.newMarker;
     const first =
+      !prev ||
       newDay ||
       marker ||
       system ||
-      prev!.system ||
-      prev!.senderId !== r.senderId ||
-      at - prev!.at > GROUP_GAP_MS;
+      prev.system ||
+      prev.senderId !== r.senderId ||
+      at - prev.at > GROUP_GAP_MS;
     const last = rows[rows.length - 1];
     if (first && last) last.last = true;
     rows.push({ ...r, dayOf: newDay ? createdAt : null, first, last: true });

@@ -1,0 +1,205 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EV } from '../../../../protocol/events.js';
+import type { Message } from '../../../../protocol/schemas/conversations.js';
+import type * as SocketModule from '../../lib/socket.js';
+import { conversation, msg } from '../../test/factories.js';
+
+/** A stand-in for the Socket.IO client: records emits, lets the test answer or drop them. */
+class FakeSocket {
+  connected = false;
+  active = false;
+  private handlers = new Map<string, Set<(...args: unknown[]) => void>>();
+  sent: Array<{ event: string; payload: any; answer: (ack: unknown) => void; fail: () => void }> =
+    [];
+
+  on(event: string, fn: (...args: unknown[]) => void) {
+    if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+    this.handlers.get(event)!.add(fn);
+    return this;
+  }
+  once(event: string, fn: (...args: unknown[]) => void) {
+    const wrapped = (...args: unknown[]) => {
+      this.off(event, wrapped);
+      fn(...args);
+    };
+    return this.on(event, wrapped);
+  }
+  off(event: string, fn: (...args: unknown[]) => void) {
+    this.handlers.get(event)?.delete(fn);
+    return this;
+  }
+  removeAllListeners() {
+    this.handlers.clear();
+    return this;
+  }
+  emitLocal(event: string, ...args: unknown[]) {
+    for (const fn of [...(this.handlers.get(event) ?? [])]) fn(...args);
+  }
+  connect() {
+    this.connected = true;
+    this.active = true;
+    this.emitLocal('connect');
+    return this;
+  }
+  drop() {
+    this.connected = false;
+    this.emitLocal('disconnect', 'transport close');
+  }
+  disconnect() {
+    this.connected = false;
+    this.active = false;
+    return this;
+  }
+  timeout() {
+    return {
+      emitWithAck: (event: string, payload: unknown) =>
+        new Promise((resolve, reject) => {
+          this.sent.push({
+            event,
+            payload,
+            answer: resolve,
+            fail: () => reject(new Error('operation has timed out')),
+          });
+        }),
+    };
+  }
+  sends() {
+    return this.sent.filter((s) => s.event === EV.messageSend);
+  }
+}
+
+const socket = new FakeSocket();
+vi.mock('../../lib/socket.js', async (importOriginal) => {
+  const real = await importOriginal<typeof SocketModule>();
+  return { ...real, createSocket: () => socket };
+});
+
+const { ChatClient } = await import('./chat-client.js');
+const { tokens } = await import('../../lib/http.js');
+
+const ME = 1;
+
+function json(body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+let client: InstanceType<typeof ChatClient>;
+
+beforeEach(() => {
+  socket.sent = [];
+  socket.connected = false;
+  socket.active = false;
+  socket.removeAllListeners();
+  tokens.set('test-token', new Date(Date.now() + 3600_000).toISOString());
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      if (url === '/api/conversations') return json([conversation(1, { lastSeq: 0 })]);
+      if (url.startsWith('/api/conversations/1/messages'))
+        return json({ messages: [], hasMore: false });
+      if (url === '/api/conversations/1') return json({ ...conversation(1), members: [] });
+      return json({});
+    }),
+  );
+  client = new ChatClient(ME, {
+    onSessionEnded: () => {},
+    onIncoming: () => {},
+    onRemoved: () => {},
+  });
+  client.start();
+});
+
+afterEach(() => {
+  client.stop();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+const pending = () => client.store.getState().messages[1]?.pending ?? [];
+const stored = (clientId: string, seq: number): Message =>
+  msg(seq, { senderId: ME, clientId, body: 'hello' });
+
+describe('ChatClient sending', () => {
+  it('shows the message at once, sends it with a clientId, and settles it on the ack', async () => {
+    client.send(1, '  hello  ');
+    expect(pending()).toMatchObject([{ body: 'hello', state: 'sending' }]);
+    await settle();
+    const [s] = socket.sends();
+    expect(s!.payload).toMatchObject({ conversationId: 1, body: 'hello' });
+    const clientId = s!.payload.clientId as string;
+    expect(clientId).toMatch(/^[0-9a-f-]{36}$/);
+    s!.answer({ ok: true, data: stored(clientId, 1) });
+    await settle();
+    expect(pending()).toEqual([]);
+    expect(client.store.getState().messages[1]!.items.map((m) => m.clientId)).toEqual([clientId]);
+  });
+
+  it('a send cut off by a disconnect goes again after reconnecting, with the same clientId', async () => {
+    client.send(1, 'hello');
+    await settle();
+    const first = socket.sends()[0]!.payload.clientId as string;
+    socket.drop();
+    await settle();
+    expect(pending()[0]!.state).toBe('sending');
+    socket.connect();
+    await settle();
+    const again = socket.sends();
+    expect(again).toHaveLength(2);
+    expect(again[1]!.payload.clientId).toBe(first);
+    again[1]!.answer({ ok: true, data: stored(first, 1) });
+    await settle();
+    expect(pending()).toEqual([]);
+  });
+
+  it('after unanswered attempts it shows the failure; Retry sends the same clientId', async () => {
+    vi.useFakeTimers();
+    client.send(1, 'hello');
+    await vi.advanceTimersByTimeAsync(0);
+    const clientId = socket.sends()[0]!.payload.clientId as string;
+    for (let i = 0; i < 3; i++) {
+      socket.sends()[i]!.fail();
+      await vi.advanceTimersByTimeAsync(5000);
+    }
+    expect(pending()[0]).toMatchObject({ state: 'failed', autoRetry: true });
+    expect(socket.sends()).toHaveLength(3);
+    client.retry(1, clientId);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.sends()).toHaveLength(4);
+    expect(socket.sends()[3]!.payload.clientId).toBe(clientId);
+  });
+
+  it('a refused message fails for good and is not resent by itself', async () => {
+    client.send(1, 'hello');
+    await settle();
+    socket.sends()[0]!.answer({
+      ok: false,
+      error: { code: 'forbidden', message: 'You are not a member of this conversation' },
+    });
+    await settle();
+    expect(pending()[0]).toMatchObject({
+      state: 'failed',
+      autoRetry: false,
+      error: 'You are not a member of this conversation',
+    });
+    socket.drop();
+    socket.connect();
+    await settle();
+    expect(socket.sends()).toHaveLength(1);
+  });
+
+  it('sends in the order messages were written, one at a time', async () => {
+    client.send(1, 'one');
+    client.send(1, 'two');
+    await settle();
+    expect(socket.sends().map((s) => s.payload.body)).toEqual(['one']);
+    const one = socket.sends()[0]!;
+    one.answer({ ok: true, data: { ...stored(one.payload.clientId as string, 1), body: 'one' } });
+    await settle();
+    await settle();
+    expect(socket.sends().map((s) => s.payload.body)).toEqual(['one', 'two']);
+  });
+});
