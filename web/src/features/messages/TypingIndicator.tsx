@@ -1,6 +1,6 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { typingUsers, type ChatState } from '../realtime/chat-state.js';
-import { useChat, useNow } from '../realtime/ChatContext.js';
+import { useChat } from '../realtime/ChatContext.js';
 
 /** "Alice is typing…", "Alice and Bob are typing…", "3 people are typing…". */
 export function typingText(names: string[]): string {
@@ -10,9 +10,17 @@ export function typingText(names: string[]): string {
   return `${names.length} people are typing…`;
 }
 
-/** The names of who is typing in a conversation now (newline-joined, so the value is stable). */
+/** The names of who is typing in a conversation now; the clock ticks only while someone is. */
 export function useTypingNames(conversationId: number): string[] {
-  const now = useNow(1000);
+  const here = useChat(useCallback((s: ChatState) => s.typing[conversationId], [conversationId]));
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!here || Object.keys(here).length === 0) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [here]);
+  // Newline-joined, so the selected value is a stable string.
   const joined = useChat(
     useCallback(
       (s: ChatState) =>

@@ -404,7 +404,18 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           users: { ...next.users, [u.id]: { ...u, online: p.online, lastSeenAt: p.lastSeenAt } },
         };
       }
-      return next;
+      // Group member lists show presence too.
+      let members: Record<number, Readonly<Record<number, Member>>> | null = null;
+      for (const [cid, byUser] of Object.entries(next.members)) {
+        const m = byUser[p.userId];
+        if (!m) continue;
+        members ??= { ...next.members };
+        members[Number(cid)] = {
+          ...byUser,
+          [p.userId]: { ...m, user: { ...m.user, online: p.online, lastSeenAt: p.lastSeenAt } },
+        };
+      }
+      return members ? { ...next, members } : next;
     }
 
     case 'member/updated': {
