@@ -49,6 +49,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Crash, partition and load tests against Parley child processes (SIGKILL and restart).
+        // One file at a time: each drives the machine hard and some assert a time budget.
+        test: {
+          name: 'reliability',
+          include: ['tests/reliability/**/*.test.ts'],
+          env: { PARLEY_TEST_DB: 'sqlite' },
+          fileParallelism: false,
+          testTimeout: 150_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

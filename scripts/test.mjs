@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the unit tests and the integration suite once per database: SQLite always, PostgreSQL
-// and MariaDB/MySQL when their servers answer. With CI=true a missing server fails the run.
+// and MariaDB/MySQL when their servers answer; then the reliability suite. With CI=true a
+// missing server fails the run.
 // Extra arguments go to Vitest (e.g. `npm test -- tests/integration/auth.test.ts`).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -74,12 +75,33 @@ const args = [
   ...projects.flatMap((p) => ['--project', p]),
   ...process.argv.slice(2),
 ];
-console.log(`Running suites: ${projects.join(', ')}`);
-const child = spawn('npx', args, { stdio: 'inherit' });
-child.on('exit', (code, signal) => {
-  if (skipped.length) {
-    console.log('\nSkipped database suites:');
-    for (const s of skipped) console.log(`  - ${s}`);
-  }
-  process.exit(code ?? (signal ? 1 : 0));
-});
+
+// The reliability suite (SIGKILL, restarts, load with time budgets) runs on its own after the
+// others, so it never competes with them for the two cores. Its per-database tests run on the
+// databases found above. PARLEY_TEST_RELIABILITY=0 leaves it out.
+const reliability = process.env.PARLEY_TEST_RELIABILITY !== '0';
+const reliabilityDbs = ['sqlite', 'postgres', 'mysql'].filter((d) => projects.includes(d));
+if (!reliability) skipped.push('reliability: PARLEY_TEST_RELIABILITY=0');
+
+function run(argv, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn('npx', argv, { stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+console.log(`Running suites: ${projects.join(', ')}${reliability ? ', then reliability' : ''}`);
+let code = await run(args);
+if (reliability) {
+  console.log(`\nRunning the reliability suite (databases: ${reliabilityDbs.join(', ')})`);
+  const rcode = await run(
+    ['vitest', 'run', '--project', 'reliability', '--passWithNoTests', ...process.argv.slice(2)],
+    { PARLEY_RELIABILITY_DBS: reliabilityDbs.join(',') },
+  );
+  code = code || rcode;
+}
+if (skipped.length) {
+  console.log('\nSkipped database suites:');
+  for (const s of skipped) console.log(`  - ${s}`);
+}
+process.exit(code);
