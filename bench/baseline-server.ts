@@ -106,7 +106,7 @@ io.on('connection', (socket) => {
   );
 });
 
-http.listen(port, '127.0.0.1');
+http.listen(port, process.env.HOST ?? '127.0.0.1');
 process.on('SIGTERM', () => {
   void io.close();
   http.close(() => process.exit(0));

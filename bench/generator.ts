@@ -252,6 +252,7 @@ async function storm(op: StormOp) {
   const reconnectAt = new Map<RawClient, number>();
   const reconnectHist = new Hist();
   let retries = 0;
+  const reconnectErrors = new Map<string, number>();
   let catchUps = 0;
   let catchUpFailures = 0;
   let lastCatchUpAt = 0;
@@ -373,8 +374,10 @@ async function storm(op: StormOp) {
           if (senders.has(ci)) pump(ci);
           if (recipients.has(ci)) void catchUp(ci);
         },
-        () => {
+        (err: unknown) => {
           retries++;
+          const m = String((err as Error)?.message ?? err).slice(0, 120);
+          reconnectErrors.set(m, (reconnectErrors.get(m) ?? 0) + 1);
           reconnect(ci, attempt + 1);
         },
       );
@@ -453,6 +456,7 @@ async function storm(op: StormOp) {
     lastCatchUpMs: lastCatchUpAt ? lastCatchUpAt - op.dropAt : 0,
     reconnect: reconnectHist.toJSON(),
     retries,
+    reconnectErrors: [...reconnectErrors.entries()],
     catchUps,
     catchUpFailures,
     chatter: { scheduled, acked, lost, failedAcks, seqConflicts },

@@ -16,7 +16,8 @@ const USAGE = `usage: npm run bench -- <scenario> [options]
 scenarios
   dm           direct conversations, a ramp of send rates (Parley and the bare relay)
   fanout       one group of --members (1000) all online, --senders posting into it
-  connections  --count (20000, capped by the open-file limit) idle sockets, then a reconnect storm
+  connections  --count (5000; the issue's size is 20000, capped by the open-file limit) idle sockets,
+               then a reconnect storm
   history      pages of a 1,000,000-message database while dm runs at half load
   sync         dm with SQLITE_SYNCHRONOUS=FULL and NORMAL, and fsyncs per message (strace)
   profile <f>  summarize a .cpuprofile (self time per function and package)

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CACHE_DIR } from './servers.js';
 
 interface ProfileNode {
   id: number;
@@ -114,4 +116,24 @@ export function profileText(s: ProfileSummary): string {
     ),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** A fresh directory for `node --cpu-prof`, and the flags that write the profile there. */
+export function profiling(): { dir: string; nodeArgs: string[] } {
+  const dir = path.join(CACHE_DIR, 'prof', `${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  return { dir, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] };
+}
+
+/** Summarizes the profile a stopped server wrote into `dir`, into a text file. */
+export function writeProfileSummary(dir: string, out: string, log: (s: string) => void): void {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) {
+    log('no CPU profile was written');
+    return;
+  }
+  writeFileSync(out, profileText(summarizeProfile(path.join(dir, file))));
+  log(
+    `CPU profile summary written to ${path.relative(process.cwd(), out)} (raw: ${path.join(dir, file)})`,
+  );
 }

@@ -200,6 +200,8 @@ export interface ParleyOptions {
   /** Run under strace, logging fsync/fdatasync calls with timestamps to this file. */
   straceFile?: string;
   env?: Record<string, string>;
+  /** Listen address (127.0.0.1); 0.0.0.0 lets generators use several loopback addresses. */
+  host?: string;
   log: (s: string) => void;
 }
 
@@ -217,7 +219,7 @@ export async function startParley(o: ParleyOptions): Promise<ServerProc> {
     HOME: process.env.HOME ?? '/root',
     NODE_ENV: 'production',
     PORT: String(port),
-    HOST: '127.0.0.1',
+    HOST: o.host ?? '127.0.0.1',
     DATA_DIR: o.dataDir,
     WEB_ROOT: webRoot,
     JWT_SECRET: BENCH_JWT_SECRET,
@@ -257,7 +259,12 @@ export async function startParley(o: ParleyOptions): Promise<ServerProc> {
 }
 
 /** Starts bench/baseline-server.ts (bare Socket.IO relay) as a child on a fresh port. */
-export async function startBaseline(o: { dir: string; nodeArgs?: string[] }): Promise<ServerProc> {
+export async function startBaseline(o: {
+  dir: string;
+  nodeArgs?: string[];
+  /** Listen address (127.0.0.1); 0.0.0.0 lets generators use several loopback addresses. */
+  host?: string;
+}): Promise<ServerProc> {
   const port = await freePort();
   mkdirSync(o.dir, { recursive: true });
   const logFile = path.join(o.dir, 'baseline.log');
@@ -271,6 +278,7 @@ export async function startBaseline(o: { dir: string; nodeArgs?: string[] }): Pr
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         NODE_ENV: 'production',
         PORT: String(port),
+        HOST: o.host ?? '127.0.0.1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -43,6 +43,8 @@ export interface PrepareOptions {
   /** A prepared database holding exactly this population (users, then directs, then groups). */
   template?: string;
   keep?: boolean;
+  /** Listen on every address, so generators can connect to 127.0.0.1, .2, .3… (separate port spaces). */
+  allLoopback?: boolean;
 }
 
 /** Writes the population into a migrated database with consecutive ids; answers the ids. */
@@ -81,7 +83,11 @@ export async function prepare(
       rooms[b]!.push(directIds[i]!);
     });
     spec.groups.forEach((members, i) => members.forEach((m) => rooms[m]!.push(groupIds[i]!)));
-    const server = await startBaseline({ dir: dataDir, nodeArgs: o.nodeArgs });
+    const server = await startBaseline({
+      dir: dataDir,
+      nodeArgs: o.nodeArgs,
+      host: o.allLoopback ? '0.0.0.0' : undefined,
+    });
     return {
       system,
       server,
@@ -122,6 +128,7 @@ export async function prepare(
     sync: o.sync,
     nodeArgs: o.nodeArgs,
     straceFile: o.straceFile,
+    host: o.allLoopback ? '0.0.0.0' : undefined,
     log: o.log,
   });
   // The seeded rows must be what the server itself would have written: sign in as one user.
@@ -155,6 +162,8 @@ export async function startGenerators(
   o: {
     concurrency?: number;
     localAddresses?: boolean;
+    /** Generator w connects to 127.0.0.(1+w) (the server must listen on 0.0.0.0). */
+    destinations?: boolean;
     log: (s: string) => void;
     onProgress?: (w: number, d: any) => void;
   },
@@ -166,7 +175,9 @@ export async function startGenerators(
       return g.call({
         op: 'init',
         workerId: w,
-        url: p.server.url.replace(/^http/, 'ws'),
+        url: o.destinations
+          ? `ws://127.0.0.${1 + w}:${p.server.port}`
+          : p.server.url.replace(/^http/, 'ws'),
         ...(o.localAddresses && { localAddress: `127.0.0.${2 + w}` }),
         clients: slices[w]!.map((u) => ({
           userId: p.userIds[u],

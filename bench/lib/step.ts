@@ -89,9 +89,22 @@ interface LoadReply {
 }
 
 /** Event-loop delay and CPU of the server over a window (the /metrics scrape resets the loop histogram). */
-export async function serverWindowStart(server: ServerProc) {
-  await server.scrape().catch(() => null);
-  return { cpu: server.cpu(), at: now(), busy: machineBusySeconds() };
+/** A scrape that gives up after `ms` (a server whose event loop is stuck answers late or never). */
+async function scrapeWithin(server: ServerProc, ms: number): Promise<Map<string, number> | null> {
+  return Promise.race([
+    server.scrape().catch(() => null),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), ms)),
+  ]);
+}
+
+/**
+ * CPU, time and machine load are read first; the /metrics scrape (which resets the event-loop
+ * histogram) is sent without waiting for it, so a stalled server cannot shift the window.
+ */
+export function serverWindowStart(server: ServerProc) {
+  const start = { cpu: server.cpu(), at: now(), busy: machineBusySeconds() };
+  void scrapeWithin(server, 1000);
+  return start;
 }
 
 export async function serverWindowEnd(
@@ -101,14 +114,16 @@ export async function serverWindowEnd(
 ): Promise<ServerWindow> {
   const cpu = server.cpu() - start.cpu;
   const seconds = (now() - start.at) / 1000;
-  const m = await server.scrape().catch(() => new Map<string, number>());
+  const rss = server.rss();
+  const m = (await scrapeWithin(server, 3000)) ?? new Map<string, number>();
   // monitorEventLoopDelay samples every 10 ms and reports the whole interval: keep the excess.
+  // NaN when the server did not answer the scrape within 3 s (its loop was stuck).
   const ms = (name: string) => r2(Math.max(0, (m.get(name) ?? NaN) * 1000 - LOOP_RESOLUTION_MS));
   return {
     cpuSeconds: r2(cpu),
     cpuUtil: r2(cpu / seconds),
     cpuSecondsPer1000: messages > 0 ? Math.round((cpu / messages) * 1000 * 1000) / 1000 : NaN,
-    rssMiB: r2(server.rss() / 2 ** 20),
+    rssMiB: r2(rss / 2 ** 20),
     loopP50Ms: ms('nodejs_eventloop_lag_p50_seconds'),
     loopP99Ms: ms('nodejs_eventloop_lag_p99_seconds'),
     loopMaxMs: ms('nodejs_eventloop_lag_max_seconds'),
@@ -141,7 +156,7 @@ export async function runStep(
   const winEnd = winStart + plan.measureMs;
   await sleep(winStart - now());
   const epochStart = Date.now();
-  const w0 = await serverWindowStart(server);
+  const w0 = serverWindowStart(server);
   await sleep(winEnd - now());
   const epochEnd = Date.now();
   const busy = machineBusySeconds() - w0.busy;

@@ -1,9 +1,11 @@
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { now, sleep } from '../lib/clock.js';
 import { Hist, type HistJson } from '../lib/hist.js';
 import { fdCount, fdLimit } from '../lib/proc.js';
-import { subtitle, writeResults, type Context } from '../lib/report.js';
+import { profiling, writeProfileSummary } from '../lib/profile.js';
+import { RESULTS_DIR, subtitle, writeResults, type Context } from '../lib/report.js';
 import { dbFile } from '../lib/seed.js';
 import { prepare, startGenerators, type PopulationSpec, type System } from '../lib/setup.js';
 import { round, waitServerIdle } from '../lib/step.js';
@@ -40,6 +42,7 @@ interface StormReply {
   lastCatchUpMs: number;
   reconnect: HistJson;
   retries: number;
+  reconnectErrors: Array<[string, number]>;
   catchUps: number;
   catchUpFailures: number;
   chatter: {
@@ -55,7 +58,7 @@ interface StormReply {
 }
 
 export async function runConnections(ctx: Context): Promise<void> {
-  const requested = ctx.num('count', 20_000);
+  const requested = ctx.num('count', 5000);
   const workers = ctx.num('workers', 4);
   const chatterPairs = ctx.num('chatter-pairs', 100);
   const chatterRate = ctx.num('chatter-rate', 200);
@@ -65,7 +68,16 @@ export async function runConnections(ctx: Context): Promise<void> {
   for (const system of ctx.systems()) {
     await ctx.settle(system);
     const spec = population(requested);
-    const p = await prepare(system, spec, { log: ctx.log, keep: true });
+    // Every generator gets its own destination address: 4-tuples (and ephemeral ports, and the
+    // TIME_WAIT sockets a storm leaves behind) are then counted per generator, not all together.
+    const spread = !ctx.flag('one-address');
+    const prof = ctx.flag('cpu-prof') && system === 'parley' ? profiling() : null;
+    const p = await prepare(system, spec, {
+      log: ctx.log,
+      keep: true,
+      allLoopback: spread,
+      nodeArgs: prof?.nodeArgs,
+    });
     let stored: Array<{ conversation_id: number; n: number; max_seq: number }> = [];
     const chatterConvs: number[] = [];
     try {
@@ -96,7 +108,11 @@ export async function runConnections(ctx: Context): Promise<void> {
       const { gens, connect } = await startGenerators(p, slices, {
         log: ctx.log,
         concurrency: ctx.num('concurrency', 64),
-        localAddresses: true,
+        // Binding a source address per generator looks attractive (more ports), but bind() has to
+        // search for a free port among every TIME_WAIT socket and stalls the generator for
+        // seconds during a storm; plain connect() reuses loopback TIME_WAIT ports (tcp_tw_reuse=2).
+        localAddresses: ctx.flag('source-addresses'),
+        destinations: spread,
         onProgress: (w, d) => {
           if (typeof d.connected === 'number') progress[w] = d.connected;
         },
@@ -135,7 +151,7 @@ export async function runConnections(ctx: Context): Promise<void> {
       const pairsPerWorker = Math.floor(chatterPairs / workers);
       const dropAt = now() + 3000;
       const stormCpu0 = server.cpu();
-      const stormWait = ctx.num('storm-wait', 90) * 1000;
+      const stormWait = ctx.num('storm-wait', 180) * 1000;
       const stormCurve: Array<[number, number]> = [];
       const reconnected = new Array<number>(workers).fill(0);
       gens.forEach((g, w) => {
@@ -187,6 +203,7 @@ export async function runConnections(ctx: Context): Promise<void> {
         caughtUpSeconds: Math.round(Math.max(...storm.map((s) => s.lastCatchUpMs))) / 1000,
         reconnectSeconds: round(reconnectHist.summary()),
         retries: sum((s) => s.retries),
+        reconnectErrors: storm.flatMap((s) => s.reconnectErrors).slice(0, 10),
         catchUpRequests: sum((s) => s.catchUps),
         catchUpFailures: sum((s) => s.catchUpFailures),
         chatter: {
@@ -252,6 +269,8 @@ export async function runConnections(ctx: Context): Promise<void> {
       );
     }
     rmSync(p.dataDir, { recursive: true, force: true });
+    if (prof)
+      writeProfileSummary(prof.dir, path.join(RESULTS_DIR, 'connections-profile.txt'), ctx.log);
   }
 
   const pr = results.parley;

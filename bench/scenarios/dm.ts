@@ -1,12 +1,11 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sleep } from '../lib/clock.js';
 import { split } from '../lib/pool.js';
-import { profileText, summarizeProfile } from '../lib/profile.js';
+import { profiling, writeProfileSummary } from '../lib/profile.js';
 import { RESULTS_DIR, subtitle, writeResults, type Context } from '../lib/report.js';
 import { dbFile } from '../lib/seed.js';
-import { CACHE_DIR } from '../lib/servers.js';
 import {
   prepare,
   startGenerators,
@@ -17,7 +16,10 @@ import {
 import { ramp, sustained, type StepPlan, type StepResult } from '../lib/step.js';
 import { chart, COLORS, type Series } from '../lib/svg.js';
 
-export const DM_RATES = [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 15000, 20000];
+export const DM_RATES = [
+  250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 15000,
+  20000,
+];
 
 export interface DmLoad {
   spec: PopulationSpec;
@@ -92,13 +94,12 @@ export async function dmSystem(
   o: { sync?: 'FULL' | 'NORMAL'; rates?: number[]; profileTo?: string; label?: string } = {},
 ): Promise<DmSystemResult> {
   const load = dmLoad(ctx.num('pairs', 500), ctx.num('workers', 2));
-  const profDir = path.join(CACHE_DIR, 'prof', `${Date.now()}`);
-  if (o.profileTo) mkdirSync(profDir, { recursive: true });
+  const prof = o.profileTo ? profiling() : null;
   const p = await prepare(system, load.spec, {
     log: ctx.log,
     sync: o.sync,
     keep: true,
-    nodeArgs: o.profileTo ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
+    nodeArgs: prof?.nodeArgs ?? [],
   });
   let result: DmSystemResult;
   try {
@@ -139,16 +140,7 @@ export async function dmSystem(
     );
   }
   rmSync(p.dataDir, { recursive: true, force: true });
-  if (o.profileTo) {
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-    if (file) {
-      const summary = summarizeProfile(path.join(profDir, file));
-      writeFileSync(o.profileTo, profileText(summary));
-      ctx.log(
-        `CPU profile summary written to ${path.relative(process.cwd(), o.profileTo)} (raw: ${path.join(profDir, file)})`,
-      );
-    } else ctx.log('no CPU profile was written');
-  }
+  if (prof && o.profileTo) writeProfileSummary(prof.dir, o.profileTo, ctx.log);
   return result;
 }
 
