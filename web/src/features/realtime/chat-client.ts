@@ -1,7 +1,7 @@
 import { EV } from '../../../../protocol/events.js';
 import { LIMITS } from '../../../../protocol/limits.js';
 import type { Conversation, Message } from '../../../../protocol/schemas/conversations.js';
-import { ApiError, currentToken, tokens } from '../../lib/http.js';
+import { ApiError, currentToken, refreshAccessToken } from '../../lib/http.js';
 import { newClientId } from '../../lib/ids.js';
 import { createSocket, request, type ParleySocket } from '../../lib/socket.js';
 import { createStore, type Store } from '../../lib/store.js';
@@ -105,9 +105,19 @@ export class ChatClient {
         this.hooks.onSessionEnded(new ApiError('session_expired', 'Your session has expired'));
         return;
       }
-      // Refused token (expired while asleep) or too many sockets: a fresh token, then again.
-      if (err.message === 'unauthorized') tokens.clear();
-      setTimeout(() => this.reconnect(), err.message === 'unauthorized' ? 0 : 3000);
+      if (err.message !== 'unauthorized') {
+        setTimeout(() => this.reconnect(), 3000); // too many sockets, server busy
+        return;
+      }
+      // The token was refused (it expired while the computer slept, say): refresh, then again.
+      refreshAccessToken().then(
+        () => this.reconnect(),
+        (e: unknown) => {
+          if (e instanceof ApiError && (e.code === 'session_expired' || e.code === 'unauthorized'))
+            this.hooks.onSessionEnded(e);
+          else setTimeout(() => this.reconnect(), 3000);
+        },
+      );
     });
     s.on(EV.sessionExpired, () => {
       this.hooks.onSessionEnded(new ApiError('session_expired', 'Your session has expired'));
