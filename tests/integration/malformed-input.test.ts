@@ -430,7 +430,8 @@ describe('malformed input on every API route', () => {
       problems.push(...(await run(route, bodyCases(route))));
     }
     expect(problems).toEqual([]);
-  });
+    // Hundreds of requests, each argon2-free but many hitting the database: give a busy CI room.
+  }, 180_000);
 
   it('answers bad path parameters with a 4xx in the error shape', async () => {
     const problems: string[] = [];
@@ -468,7 +469,7 @@ describe('malformed input on every API route', () => {
       );
     }
     expect(problems).toEqual([]);
-  });
+  }, 180_000);
 
   // Errors Fastify raises before routing (undecodable URL, over-long parameter) skip the error
   // handler; the app routes them through `frameworkErrors` so they keep the error shape.
