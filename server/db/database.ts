@@ -50,6 +50,9 @@ export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
       });
       // An idle client losing its server must not crash the process; the next query reports it.
       pool.on('error', () => {});
+      // Nor may a checked-out one between two queries (inside a transaction, say): the pool's
+      // own listener covers idle clients only. The broken client is dropped when released.
+      pool.on('connect', (client) => client.on('error', () => {}));
       const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
       return { db, kind: 'postgres', close: () => db.destroy() };
     }
