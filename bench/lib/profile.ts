@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CACHE_DIR } from './servers.js';
 
 interface ProfileNode {
@@ -136,4 +137,101 @@ export function writeProfileSummary(dir: string, out: string, log: (s: string) =
   log(
     `CPU profile summary written to ${path.relative(process.cwd(), out)} (raw: ${path.join(dir, file)})`,
   );
+}
+
+/**
+ * A module preloaded into the Parley server with `node --import` (for --sql-trace): it times
+ * every better-sqlite3 prepare/run/get/all call by SQL text and writes the totals to
+ * $PARLEY_SQL_TRACE when the process exits. Measurement only; nothing else changes. Kept as
+ * text and written to bench/.cache at use, since the server runs as plain JavaScript.
+ */
+const SQL_TRACE_HOOK = `import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const Database = require('better-sqlite3');
+const stats = new Map();
+
+function record(sql, kind, ns) {
+  const key = \`\${kind}\\u0000\${sql}\`;
+  const s = stats.get(key);
+  if (s) {
+    s.calls++;
+    s.ns += ns;
+  } else stats.set(key, { calls: 1, ns });
+}
+
+const prepare = Database.prototype.prepare;
+Database.prototype.prepare = function (sql) {
+  const t = process.hrtime.bigint();
+  const stmt = prepare.call(this, sql);
+  record(sql, 'prepare', Number(process.hrtime.bigint() - t));
+  for (const method of ['run', 'get', 'all']) {
+    const original = stmt[method];
+    stmt[method] = function (...args) {
+      const start = process.hrtime.bigint();
+      try {
+        return original.apply(this, args);
+      } finally {
+        record(sql, method, Number(process.hrtime.bigint() - start));
+      }
+    };
+  }
+  return stmt;
+};
+
+process.on('exit', () => {
+  const file = process.env.PARLEY_SQL_TRACE;
+  if (!file) return;
+  const rows = [...stats.entries()].map(([key, s]) => {
+    const [kind, sql] = key.split('\\u0000');
+    return { kind, sql, calls: s.calls, ms: s.ns / 1e6 };
+  });
+  writeFileSync(file, JSON.stringify(rows));
+});
+`;
+
+/** Node flags and environment that time every SQL statement of a server. */
+export function sqlTracing(): { file: string; nodeArgs: string[]; env: Record<string, string> } {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const file = path.join(CACHE_DIR, `sql-trace-${Date.now()}.json`);
+  const hook = path.join(CACHE_DIR, 'sql-trace.mjs');
+  writeFileSync(hook, SQL_TRACE_HOOK);
+  return {
+    file,
+    nodeArgs: ['--import', pathToFileURL(hook).href],
+    env: { PARLEY_SQL_TRACE: file },
+  };
+}
+
+/** The traced statements by total time, with calls per unit of work (e.g. per message). */
+export function writeSqlSummary(
+  file: string,
+  out: string,
+  units: { name: string; count: number },
+  log: (s: string) => void,
+): void {
+  let rows: Array<{ kind: string; sql: string; calls: number; ms: number }>;
+  try {
+    rows = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    log('no SQL trace was written');
+    return;
+  }
+  rows.sort((a, b) => b.ms - a.ms);
+  const total = rows.reduce((a, r) => a + r.ms, 0);
+  const lines = [
+    `${Math.round(total)} ms in SQLite calls (including fsync waits) over ${units.count} ${units.name}`,
+    `${(total / Math.max(1, units.count)).toFixed(3)} ms per ${units.name.replace(/s$/, '')}`,
+    '',
+    '   share     total ms   calls/unit  mean µs  call     statement',
+    ...rows
+      .slice(0, 40)
+      .map(
+        (r) =>
+          `  ${((r.ms / total) * 100).toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(10)}  ${(r.calls / Math.max(1, units.count)).toFixed(3).padStart(10)}  ${((r.ms * 1000) / r.calls).toFixed(1).padStart(7)}  ${r.kind.padEnd(7)}  ${r.sql.replace(/\s+/g, ' ').slice(0, 150)}`,
+      ),
+  ];
+  writeFileSync(out, lines.join('\n') + '\n');
+  log(`SQL summary written to ${path.relative(process.cwd(), out)}`);
 }

@@ -43,6 +43,8 @@ export interface PrepareOptions {
   /** A prepared database holding exactly this population (users, then directs, then groups). */
   template?: string;
   keep?: boolean;
+  /** Extra environment for the Parley server. */
+  env?: Record<string, string>;
   /** Listen on every address, so generators can connect to 127.0.0.1, .2, .3… (separate port spaces). */
   allLoopback?: boolean;
 }
@@ -129,6 +131,7 @@ export async function prepare(
     nodeArgs: o.nodeArgs,
     straceFile: o.straceFile,
     host: o.allLoopback ? '0.0.0.0' : undefined,
+    env: o.env,
     log: o.log,
   });
   // The seeded rows must be what the server itself would have written: sign in as one user.

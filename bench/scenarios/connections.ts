@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { now, sleep } from '../lib/clock.js';
 import { Hist, type HistJson } from '../lib/hist.js';
 import { fdCount, fdLimit } from '../lib/proc.js';
-import { profiling, writeProfileSummary } from '../lib/profile.js';
+import { profiling, sqlTracing, writeProfileSummary, writeSqlSummary } from '../lib/profile.js';
 import { RESULTS_DIR, subtitle, writeResults, type Context } from '../lib/report.js';
 import { dbFile } from '../lib/seed.js';
 import { prepare, startGenerators, type PopulationSpec, type System } from '../lib/setup.js';
@@ -72,11 +72,13 @@ export async function runConnections(ctx: Context): Promise<void> {
     // TIME_WAIT sockets a storm leaves behind) are then counted per generator, not all together.
     const spread = !ctx.flag('one-address');
     const prof = ctx.flag('cpu-prof') && system === 'parley' ? profiling() : null;
+    const trace = ctx.flag('sql-trace') && system === 'parley' ? sqlTracing() : null;
     const p = await prepare(system, spec, {
       log: ctx.log,
       keep: true,
       allLoopback: spread,
-      nodeArgs: prof?.nodeArgs,
+      nodeArgs: [...(prof?.nodeArgs ?? []), ...(trace?.nodeArgs ?? [])],
+      env: trace?.env,
     });
     let stored: Array<{ conversation_id: number; n: number; max_seq: number }> = [];
     const chatterConvs: number[] = [];
@@ -271,6 +273,15 @@ export async function runConnections(ctx: Context): Promise<void> {
     rmSync(p.dataDir, { recursive: true, force: true });
     if (prof)
       writeProfileSummary(prof.dir, path.join(RESULTS_DIR, 'connections-profile.txt'), ctx.log);
+    if (trace) {
+      const handshakes = results[system].connected + results[system].storm.reconnected;
+      writeSqlSummary(
+        trace.file,
+        path.join(RESULTS_DIR, 'connections-sql.txt'),
+        { name: 'connections', count: handshakes },
+        ctx.log,
+      );
+    }
   }
 
   const pr = results.parley;

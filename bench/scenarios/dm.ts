@@ -3,7 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sleep } from '../lib/clock.js';
 import { split } from '../lib/pool.js';
-import { profiling, writeProfileSummary } from '../lib/profile.js';
+import { profiling, sqlTracing, writeProfileSummary, writeSqlSummary } from '../lib/profile.js';
 import { RESULTS_DIR, subtitle, writeResults, type Context } from '../lib/report.js';
 import { dbFile } from '../lib/seed.js';
 import {
@@ -91,15 +91,23 @@ export interface DmSystemResult {
 export async function dmSystem(
   ctx: Context,
   system: System,
-  o: { sync?: 'FULL' | 'NORMAL'; rates?: number[]; profileTo?: string; label?: string } = {},
+  o: {
+    sync?: 'FULL' | 'NORMAL';
+    rates?: number[];
+    profileTo?: string;
+    sqlTo?: string;
+    label?: string;
+  } = {},
 ): Promise<DmSystemResult> {
   const load = dmLoad(ctx.num('pairs', 500), ctx.num('workers', 2));
   const prof = o.profileTo ? profiling() : null;
+  const trace = o.sqlTo ? sqlTracing() : null;
   const p = await prepare(system, load.spec, {
     log: ctx.log,
     sync: o.sync,
     keep: true,
-    nodeArgs: prof?.nodeArgs ?? [],
+    nodeArgs: [...(prof?.nodeArgs ?? []), ...(trace?.nodeArgs ?? [])],
+    env: trace?.env,
   });
   let result: DmSystemResult;
   try {
@@ -141,6 +149,9 @@ export async function dmSystem(
   }
   rmSync(p.dataDir, { recursive: true, force: true });
   if (prof && o.profileTo) writeProfileSummary(prof.dir, o.profileTo, ctx.log);
+  if (trace && o.sqlTo) {
+    writeSqlSummary(trace.file, o.sqlTo, { name: 'messages', count: result.acked }, ctx.log);
+  }
   return result;
 }
 
@@ -215,6 +226,10 @@ export async function runDm(ctx: Context): Promise<void> {
       sync,
       profileTo:
         profile && system === 'parley' ? path.join(RESULTS_DIR, 'dm-profile.txt') : undefined,
+      sqlTo:
+        ctx.flag('sql-trace') && system === 'parley'
+          ? path.join(RESULTS_DIR, 'dm-sql.txt')
+          : undefined,
     });
     ctx.log(
       `${system}: highest rate sustained (p99 < ${ctx.num('p99', 200)} ms, no loss, no failed ack): ${results[system].sustained} msg/s`,
