@@ -61,6 +61,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Failures of a real deployment: several node processes on PostgreSQL and a private
+        // Redis behind nginx; kill -9, SIGTERM, Redis and database restarts, reconnect storm.
+        // One file at a time (each starts its own services); scripts/test.mjs runs it last.
+        test: {
+          name: 'failure',
+          include: ['tests/failure/**/*.test.ts'],
+          env: { PARLEY_TEST_DB: 'postgres' },
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -4,7 +4,7 @@
 // missing server fails the run.
 // Extra arguments go to Vitest (e.g. `npm test -- tests/integration/auth.test.ts`).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 
 const PG_URL = process.env.PARLEY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -69,6 +69,39 @@ else if (ci) {
   process.exit(1);
 } else skipped.push(`e2e: no Chromium at ${CHROMIUM}`);
 
+// The failure suite runs real deployments: node processes on PostgreSQL (a private cluster
+// too, from initdb), private redis-server processes, and nginx running docs/deploy/nginx.conf.
+// It runs last, and only once the first run passed. PARLEY_TEST_FAILURE=0 leaves it out.
+const onPath = (name) =>
+  (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${name}`));
+const pgPrograms = () =>
+  ['initdb', 'pg_ctl'].every(
+    (p) =>
+      onPath(p) ||
+      (existsSync('/usr/lib/postgresql') &&
+        readdirSync('/usr/lib/postgresql').some((v) =>
+          existsSync(`/usr/lib/postgresql/${v}/bin/${p}`),
+        )),
+  );
+let failure = process.env.PARLEY_TEST_FAILURE !== '0';
+if (!failure) skipped.push('failure: PARLEY_TEST_FAILURE=0');
+else {
+  const missing = [
+    ...(projects.includes('postgres') ? [] : ['a PostgreSQL server']),
+    ...(pgPrograms() ? [] : ['PostgreSQL programs (initdb, pg_ctl)']),
+    ...(onPath('redis-server') ? [] : ['redis-server']),
+    ...(onPath('nginx') || existsSync('/usr/sbin/nginx') ? [] : ['nginx']),
+  ];
+  if (missing.length && ci) {
+    console.error(`FAIL failure: needs ${missing.join(', ')} (CI=true requires it)`);
+    process.exit(1);
+  }
+  if (missing.length) {
+    skipped.push(`failure: needs ${missing.join(', ')}`);
+    failure = false;
+  }
+}
+
 const args = [
   'vitest',
   'run',
@@ -90,8 +123,11 @@ function run(argv, env = {}) {
   });
 }
 
-console.log(`Running suites: ${projects.join(', ')}${reliability ? ', then reliability' : ''}`);
+console.log(
+  `Running suites: ${projects.join(', ')}${reliability ? ', then reliability' : ''}${failure ? ', then failure' : ''}`,
+);
 let code = await run(args);
+const firstPassed = code === 0;
 if (reliability) {
   console.log(`\nRunning the reliability suite (databases: ${reliabilityDbs.join(', ')})`);
   const rcode = await run(
@@ -100,6 +136,18 @@ if (reliability) {
   );
   code = code || rcode;
 }
+if (failure && firstPassed) {
+  console.log('\nRunning the failure suite (several nodes, Redis, PostgreSQL and nginx restarts)');
+  const fcode = await run([
+    'vitest',
+    'run',
+    '--project',
+    'failure',
+    '--passWithNoTests',
+    ...process.argv.slice(2),
+  ]);
+  code = code || fcode;
+} else if (failure) skipped.push('failure: the suites before it failed');
 if (skipped.length) {
   console.log('\nSkipped database suites:');
   for (const s of skipped) console.log(`  - ${s}`);
