@@ -67,7 +67,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
     return503OnClosing: true,
     // Undecodable URLs and over-long parameters answer in the error shape too.
     frameworkErrors: frameworkError,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
   });
   app.decorateRequest('actor', null);
   app.setValidatorCompiler(validatorCompiler);
@@ -166,7 +166,10 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       url === '/api' ||
       url.startsWith('/api/') ||
       url.startsWith('/files/') ||
-      url.startsWith('/socket.io')
+      url.startsWith('/socket.io') ||
+      // A missing asset (a file name with an extension) is a 404, not the page: answering
+      // index.html as a script or stylesheet would leave the client blank.
+      /\.[A-Za-z0-9]{1,8}$/.test(url)
     ) {
       return apiNotFound(reply);
     }

@@ -521,12 +521,18 @@ describe('unknown paths', () => {
       '/settings/profile?tab=1',
       '/some/deep/page',
       '/..%2f..%2fetc%2fpasswd',
-      '/.env',
     ]) {
       const res = await t.api.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toMatch(/text\/html/);
       expect(res.text, path).toBe(index.text);
+    }
+    // Paths that name a file get a 404 unless the file is part of the client: never the page
+    // (a blank client when an asset is missing), never anything outside the web root.
+    for (const path of ['/.env', '/assets/missing-1234.js', '/..%2f..%2fetc%2fhostname.txt']) {
+      const res = await t.api.get(path);
+      expect(res.status, path).toBe(404);
+      expect(isErrorShape(res.body), path).toBe(true);
     }
     const post = await t.api.post('/some/page', { a: 1 });
     expect(post.status).toBe(404);
