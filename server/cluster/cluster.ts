@@ -20,9 +20,10 @@ export interface Cluster {
 }
 
 /**
- * Connects a node to Redis. Fan-out uses Socket.IO's Redis streams adapter: unlike pub/sub it
- * resumes from its stream offset after a short Redis outage, so emits made meanwhile still
- * arrive; the database stays the source of truth for anything longer (clients catch up by seq).
+ * Connects a node to Redis. Fan-out uses Socket.IO's Redis streams adapter: it reconnects and
+ * resumes reading its stream by itself after a Redis outage. Emits a node makes while Redis is
+ * down cannot be written to the stream and are lost to other nodes; the database stays the
+ * source of truth, and clients fill the hole by seq (a gap in seqs, or their next catch-up).
  */
 export function createCluster(url: string, prefix: string, log: FastifyBaseLogger): Cluster {
   const TYPING_CHANNEL = `${prefix}:typing-stop`;
