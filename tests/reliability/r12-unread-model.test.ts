@@ -63,8 +63,11 @@ async function verify(m: Model, r: Real, step: string): Promise<void> {
     [1, deviceB, 'p1/B'],
     [2, tokenOf(2), 'p2'],
   ];
-  for (const [p, token, label] of views) {
-    const res = await api().get(`/api/conversations/${r.conv}`, { token });
+  const answers = await Promise.all(
+    views.map(([, token]) => api().get(`/api/conversations/${r.conv}`, { token })),
+  );
+  for (const [i, [p, , label]] of views.entries()) {
+    const res = answers[i]!;
     const where = `${step}: ${label}`;
     if (m.deleted) {
       expect(res.status, where).toBe(404);
