@@ -109,17 +109,7 @@ export class ClusterPresence extends LocalPresence {
   override async disconnect(userId: number): Promise<boolean> {
     if (!this.removeLocal(userId)) return false;
     try {
-      const r = await this.redis.eval(
-        DISCONNECT,
-        4,
-        this.K.user(userId),
-        this.K.nodeUsers(this.nodeId),
-        this.K.online,
-        this.K.channel,
-        this.nodeId,
-        userId,
-        this.K.heartbeat(''),
-      );
+      const r = await this.markGone(this.nodeId, userId);
       if (r === 1) this.online.delete(userId);
       return r === 1;
     } catch (err) {
@@ -127,6 +117,21 @@ export class ClusterPresence extends LocalPresence {
       this.online.delete(userId);
       return true;
     }
+  }
+
+  /** Takes a user off a node; resolves 1 when no live node has them any more. */
+  private markGone(node: string, userId: number): Promise<unknown> {
+    return this.redis.eval(
+      DISCONNECT,
+      4,
+      this.K.user(userId),
+      this.K.nodeUsers(node),
+      this.K.online,
+      this.K.channel,
+      node,
+      userId,
+      this.K.heartbeat(''),
+    );
   }
 
   override onOffline(handler: (userIds: number[]) => void): void {
@@ -176,17 +181,7 @@ export class ClusterPresence extends LocalPresence {
       const users = (await this.redis.smembers(this.K.nodeUsers(node))).map(Number);
       const offline: number[] = [];
       for (const userId of users) {
-        const r = await this.redis.eval(
-          DISCONNECT,
-          4,
-          this.K.user(userId),
-          this.K.nodeUsers(node),
-          this.K.online,
-          this.K.channel,
-          node,
-          userId,
-          this.K.heartbeat(''),
-        );
+        const r = await this.markGone(node, userId);
         if (r === 1 && !super.isOnline(userId)) {
           this.online.delete(userId);
           offline.push(userId);
@@ -213,17 +208,7 @@ export class ClusterPresence extends LocalPresence {
       const users = [...this.sockets.keys()];
       this.sockets.clear();
       for (const userId of users) {
-        await this.redis.eval(
-          DISCONNECT,
-          4,
-          this.K.user(userId),
-          this.K.nodeUsers(this.nodeId),
-          this.K.online,
-          this.K.channel,
-          this.nodeId,
-          userId,
-          this.K.heartbeat(''),
-        );
+        await this.markGone(this.nodeId, userId);
       }
       await this.redis.del(this.K.heartbeat(this.nodeId), this.K.nodeUsers(this.nodeId));
       await this.redis.srem(this.K.nodes, this.nodeId);
