@@ -19,6 +19,7 @@ import { logout } from './logout.js';
 import { refresh } from './refresh.js';
 import { register } from './register.js';
 import { listSessions, revokeSession } from './sessions.js';
+import { apiErrors } from '../../http/openapi.js';
 
 const COOKIE_PATH = '/api/auth';
 
@@ -60,12 +61,7 @@ function requireClientHeader(request: FastifyRequest): void {
   }
 }
 
-const errors = {
-  400: ErrorBodySchema,
-  401: ErrorBodySchema,
-  403: ErrorBodySchema,
-  429: ErrorBodySchema,
-};
+const errors = apiErrors();
 
 /** Accounts and sessions: register, login, refresh, logout, list and revoke sessions. */
 export function authRoutes(deps: Deps) {

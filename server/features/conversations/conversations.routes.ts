@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBodySchema, IdParam } from '../../../protocol/schemas/common.js';
+import { IdParam } from '../../../protocol/schemas/common.js';
 import {
   AddMembersInput,
   ChangeRoleInput,
@@ -27,14 +27,9 @@ import { browsePublicGroups, getConversation, listConversations } from './list-c
 import { openDirect } from './open-direct.js';
 import { removeMember } from './remove-member.js';
 import { updateGroup } from './update-group.js';
+import { apiErrors } from '../../http/openapi.js';
 
-const errors = {
-  400: ErrorBodySchema,
-  401: ErrorBodySchema,
-  403: ErrorBodySchema,
-  404: ErrorBodySchema,
-  429: ErrorBodySchema,
-};
+const errors = apiErrors(404);
 const tags = ['conversations'];
 
 /** Conversations and group administration. */

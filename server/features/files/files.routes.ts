@@ -10,13 +10,9 @@ import { actorOf, requireAuth } from '../../http/auth.js';
 import { deleteAvatar } from './delete-avatar.js';
 import { getAvatarFile } from './get-avatar-file.js';
 import { uploadAvatar } from './upload-avatar.js';
+import { apiErrors } from '../../http/openapi.js';
 
-const errors = {
-  400: ErrorBodySchema,
-  401: ErrorBodySchema,
-  403: ErrorBodySchema,
-  429: ErrorBodySchema,
-};
+const errors = apiErrors();
 
 /** The public name of an avatar file; anything else in the path is answered 404. */
 const AvatarFileParams = z.object({

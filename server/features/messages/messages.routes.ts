@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBodySchema, IdParam } from '../../../protocol/schemas/common.js';
+import { IdParam } from '../../../protocol/schemas/common.js';
 import {
   HistoryPage,
   HistoryQuery,
@@ -15,14 +15,9 @@ import { respond } from '../../http/respond.js';
 import { listMessages } from './list-messages.js';
 import { markRead } from './move-cursors.js';
 import { sendMessage } from './send-message.js';
+import { apiErrors } from '../../http/openapi.js';
 
-const errors = {
-  400: ErrorBodySchema,
-  401: ErrorBodySchema,
-  403: ErrorBodySchema,
-  404: ErrorBodySchema,
-  429: ErrorBodySchema,
-};
+const errors = apiErrors(404);
 const tags = ['messages'];
 
 /** History, sending over REST, and read receipts over REST. */

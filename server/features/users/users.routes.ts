@@ -14,14 +14,9 @@ import type { Deps } from '../../context.js';
 import { actorOf, metaOf, requireAuth } from '../../http/auth.js';
 import { adminUpdateUser } from '../admin/update-user.js';
 import { changePassword, getMe, getUser, searchUsers, updateProfile } from './profile.js';
+import { apiErrors } from '../../http/openapi.js';
 
-const errors = {
-  400: ErrorBodySchema,
-  401: ErrorBodySchema,
-  403: ErrorBodySchema,
-  404: ErrorBodySchema,
-  429: ErrorBodySchema,
-};
+const errors = apiErrors(404);
 
 /** Profiles, user lookup and search, and the server admin's user controls. */
 export function userRoutes(deps: Deps) {
