@@ -1,3 +1,4 @@
+import type { DatabaseKind } from '../../server/config.js';
 import { checkOracle, uuidFrom, type OracleSummary } from '../helpers/oracle.js';
 import type { ChatClient } from '../helpers/chat-client.js';
 import {
@@ -29,6 +30,8 @@ export interface LoadSpec {
   /** Adds a client that receives no event at all before its connection drops (socket.io#5538). */
   zeroEventClient?: boolean;
   seed?: number;
+  /** The database under the server (SQLite when not given). */
+  kind?: DatabaseKind;
 }
 
 export interface LoadResult {
@@ -52,7 +55,7 @@ export interface LoadResult {
 }
 
 export async function runKillUnderLoad(spec: LoadSpec): Promise<LoadResult> {
-  const w: World = await startWorld(spec.label, { seed: spec.seed });
+  const w: World = await startWorld(spec.label, { seed: spec.seed, kind: spec.kind });
   try {
     return await drive(w, spec);
   } finally {
