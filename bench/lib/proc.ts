@@ -36,6 +36,17 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** Kernel-mode CPU seconds of a process (stime), to tell system-call work from JavaScript. */
+export function systemCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[12]) / clockTicks();
+  } catch {
+    return NaN;
+  }
+}
+
 /** Resident set size in bytes (VmRSS of /proc/<pid>/status). */
 export function rssBytes(pid: number): number {
   try {

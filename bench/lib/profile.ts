@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CACHE_DIR } from './servers.js';
+import { CACHE_DIR, ROOT } from './servers.js';
 
 interface ProfileNode {
   id: number;
@@ -148,7 +149,7 @@ export function writeProfileSummary(dir: string, out: string, log: (s: string) =
 const SQL_TRACE_HOOK = `import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
+const require = createRequire(process.env.PARLEY_SQL_TRACE_FROM);
 const Database = require('better-sqlite3');
 const stats = new Map();
 
@@ -195,12 +196,13 @@ process.on('exit', () => {
 export function sqlTracing(): { file: string; nodeArgs: string[]; env: Record<string, string> } {
   mkdirSync(CACHE_DIR, { recursive: true });
   const file = path.join(CACHE_DIR, `sql-trace-${Date.now()}.json`);
-  const hook = path.join(CACHE_DIR, 'sql-trace.mjs');
+  // Outside the repository, so linters never see it; it loads better-sqlite3 from the repository.
+  const hook = path.join(os.tmpdir(), `parley-bench-sql-trace-${process.pid}.mjs`);
   writeFileSync(hook, SQL_TRACE_HOOK);
   return {
     file,
     nodeArgs: ['--import', pathToFileURL(hook).href],
-    env: { PARLEY_SQL_TRACE: file },
+    env: { PARLEY_SQL_TRACE: file, PARLEY_SQL_TRACE_FROM: path.join(ROOT, 'package.json') },
   };
 }
 

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './clock.js';
-import { cpuSeconds, rssBytes } from './proc.js';
+import { cpuSeconds, rssBytes, systemCpuSeconds } from './proc.js';
 import { BENCH_JWT_SECRET } from './seed.js';
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -90,6 +90,8 @@ export interface ServerProc {
   url: string;
   logFile: string;
   cpu(): number;
+  /** Kernel-mode part of cpu(). */
+  systemCpu(): number;
   rss(): number;
   /** Prometheus text from /metrics, as name (with labels) → value. */
   scrape(): Promise<Map<string, number>>;
@@ -167,6 +169,7 @@ function wrap(
     url,
     logFile,
     cpu: () => cpuSeconds(pid),
+    systemCpu: () => systemCpuSeconds(pid),
     rss: () => rssBytes(pid),
     async scrape() {
       const r = await fetch(`${url}/metrics`);

@@ -31,6 +31,8 @@ export interface ServerWindow {
   /** Share of one core. */
   cpuUtil: number;
   cpuSecondsPer1000: number;
+  /** Share of the server's CPU spent in the kernel (socket writes, fsync, …). */
+  systemShare: number;
   rssMiB: number;
   /** Event-loop delay beyond the 10 ms sampling interval, over the window. */
   loopP50Ms: number;
@@ -57,6 +59,8 @@ export interface StepResult {
   generatorCpu: number[];
   /** Busy cores of the whole machine during the window. */
   machineBusyCores: number;
+  /** Busy cores not explained by this server and these generators: other work on the machine. */
+  otherCores: number;
   generatorSaturated: boolean;
   pass: boolean;
   /** Wall-clock (epoch ms) bounds of the measured window, to match outside logs such as strace. */
@@ -102,17 +106,23 @@ async function scrapeWithin(server: ServerProc, ms: number): Promise<Map<string,
  * histogram) is sent without waiting for it, so a stalled server cannot shift the window.
  */
 export function serverWindowStart(server: ServerProc) {
-  const start = { cpu: server.cpu(), at: now(), busy: machineBusySeconds() };
+  const start = {
+    cpu: server.cpu(),
+    sys: server.systemCpu(),
+    at: now(),
+    busy: machineBusySeconds(),
+  };
   void scrapeWithin(server, 1000);
   return start;
 }
 
 export async function serverWindowEnd(
   server: ServerProc,
-  start: { cpu: number; at: number },
+  start: { cpu: number; sys: number; at: number },
   messages: number,
 ): Promise<ServerWindow> {
   const cpu = server.cpu() - start.cpu;
+  const sys = server.systemCpu() - start.sys;
   const seconds = (now() - start.at) / 1000;
   const rss = server.rss();
   const m = (await scrapeWithin(server, 3000)) ?? new Map<string, number>();
@@ -123,6 +133,7 @@ export async function serverWindowEnd(
     cpuSeconds: r2(cpu),
     cpuUtil: r2(cpu / seconds),
     cpuSecondsPer1000: messages > 0 ? Math.round((cpu / messages) * 1000 * 1000) / 1000 : NaN,
+    systemShare: cpu > 0 ? r2(sys / cpu) : NaN,
     rssMiB: r2(rss / 2 ** 20),
     loopP50Ms: ms('nodejs_eventloop_lag_p50_seconds'),
     loopP99Ms: ms('nodejs_eventloop_lag_p99_seconds'),
@@ -237,6 +248,9 @@ export async function runStep(
     server: server1,
     generatorCpu,
     machineBusyCores: r2(busy / windowSeconds),
+    otherCores: r2(
+      Math.max(0, busy / windowSeconds - server1.cpuUtil - generatorCpu.reduce((a, c) => a + c, 0)),
+    ),
     generatorSaturated,
     pass,
     windowEpochMs: [epochStart, epochEnd],
@@ -251,10 +265,26 @@ export function stepLine(name: string, s: StepResult, fanout = false): string {
     `${fanout ? 'last' : 'recv'} p50 ${lat.p50} p99 ${lat.p99} max ${lat.max} ms`,
     `thr ${Math.round(s.throughput)}/s${fanout ? ` deliv ${Math.round(s.deliveriesPerSec)}/s` : ''}`,
     `lost ${s.lost} failed ${s.failedAcks}`,
-    `srv cpu ${Math.round(s.server.cpuUtil * 100)}% ${s.server.cpuSecondsPer1000} s/1k rss ${Math.round(s.server.rssMiB)}M loop p99 ${s.server.loopP99Ms}ms`,
-    `gen ${s.generatorCpu.map((c) => Math.round(c * 100) + '%').join('/')} box ${s.machineBusyCores}`,
+    `srv cpu ${Math.round(s.server.cpuUtil * 100)}% (sys ${Math.round(s.server.systemShare * 100)}%) ${s.server.cpuSecondsPer1000} s/1k rss ${Math.round(s.server.rssMiB)}M loop p99 ${s.server.loopP99Ms}ms`,
+    `gen ${s.generatorCpu.map((c) => Math.round(c * 100) + '%').join('/')} other ${s.otherCores}`,
     s.generatorSaturated ? 'INVALID (generator saturated)' : s.pass ? 'ok' : 'FAIL',
   ].join(' | ');
+}
+
+/** Other work above this many cores during a window makes a failing step worth another try. */
+export const DISTURBED_CORES = 0.25;
+
+/** One system under test in a ramp: its server, its generators and how to build a step. */
+export interface Lane {
+  name: string;
+  server: ServerProc;
+  gens: GeneratorProc[];
+  plan: (rate: number, i: number) => StepPlan;
+  steps: StepResult[];
+  /** Warm-up steps and failed attempts that were retried (their messages were stored too). */
+  unreported: StepResult[];
+  failed?: boolean;
+  done?: boolean;
 }
 
 export interface RampOptions {
@@ -262,63 +292,64 @@ export interface RampOptions {
   /** Always measure this rate (the target rate) even after a failing step. */
   mustInclude?: number;
   log: (s: string) => void;
-  name: string;
   fanout?: boolean;
   /** Seconds of discarded load at the first rate before the ramp. */
   warmupSeconds?: number;
-  /** Receives the discarded warm-up step (its messages are stored too). */
-  warmups?: StepResult[];
-  /** Retries of a failing step before the ramp stops (1). */
+  /** Tries of a failing step before a lane stops: 1 more, or up to 2 more when the machine was busy with other work. */
   retries?: number;
-  /** Receives failed first attempts that were retried. */
-  discarded?: StepResult[];
 }
 
+const failing = (s: StepResult) => !s.pass || s.generatorSaturated;
+
 /**
- * Steps through increasing rates; stops after the first failing step (past `mustInclude`),
- * pausing between steps so a backlog does not leak into the next one.
+ * Steps every lane through increasing rates, one lane after the other at each rate, so the
+ * systems compared are measured seconds apart under the same conditions. A lane stops after
+ * its first failing step (past `mustInclude`); a failing step is retried first, so one noisy
+ * window does not end a ramp.
  */
-export async function ramp(
-  server: ServerProc,
-  gens: GeneratorProc[],
-  plan: (rate: number, i: number) => StepPlan,
-  o: RampOptions,
-): Promise<StepResult[]> {
-  const steps: StepResult[] = [];
-  let failed = false;
+export async function ramp(lanes: Lane[], o: RampOptions): Promise<void> {
   if (o.warmupSeconds && o.rates.length) {
-    // A discarded first step, so the measured ones run on warmed-up code (JIT, caches).
-    const w = plan(o.rates[0]!, o.rates.length);
-    const s = await runStep(server, gens, {
-      ...w,
-      tag: `${w.tag}w`,
-      warmMs: 0,
-      measureMs: o.warmupSeconds * 1000,
-    });
-    o.warmups?.push(s);
-    o.log(`${stepLine(o.name, s, o.fanout)} (warm-up, discarded)`);
-    await sleep(1000);
+    for (const lane of lanes) {
+      // A discarded first step, so the measured ones run on warmed-up code (JIT, caches).
+      const w = lane.plan(o.rates[0]!, o.rates.length);
+      const s = await runStep(lane.server, lane.gens, {
+        ...w,
+        tag: `${w.tag}w`,
+        warmMs: 0,
+        measureMs: o.warmupSeconds * 1000,
+      });
+      lane.unreported.push(s);
+      o.log(`${stepLine(lane.name, s, o.fanout)} (warm-up, discarded)`);
+      await sleep(1000);
+    }
   }
   for (let i = 0; i < o.rates.length; i++) {
     const rate = o.rates[i]!;
-    if (failed && !(o.mustInclude !== undefined && rate === o.mustInclude)) continue;
-    let s = await runStep(server, gens, plan(rate, i));
-    o.log(stepLine(o.name, s, o.fanout));
-    if ((!s.pass || s.generatorSaturated) && (o.retries ?? 1) > 0) {
-      // One more try at the same rate: a single noisy step should not end the ramp.
-      o.discarded?.push(s);
-      await sleep(2000);
-      s = await runStep(server, gens, { ...plan(rate, i), tag: `${plan(rate, i).tag}r` });
-      o.log(`${stepLine(o.name, s, o.fanout)} (retry)`);
+    for (const lane of lanes) {
+      if (lane.done) continue;
+      if (lane.failed && rate !== o.mustInclude) continue;
+      const plan = lane.plan(rate, i);
+      let s = await runStep(lane.server, lane.gens, plan);
+      o.log(stepLine(lane.name, s, o.fanout));
+      let tries = 0;
+      const allowed = (d: StepResult) =>
+        (d.otherCores > DISTURBED_CORES ? 2 : 1) * (o.retries ?? 1);
+      while (failing(s) && !lane.failed && tries < allowed(s)) {
+        lane.unreported.push(s);
+        tries++;
+        await sleep(2000);
+        s = await runStep(lane.server, lane.gens, { ...plan, tag: `${plan.tag}r${tries}` });
+        o.log(`${stepLine(lane.name, s, o.fanout)} (retry ${tries})`);
+      }
+      lane.steps.push(s);
+      if (failing(s)) {
+        lane.failed = true;
+        if (o.mustInclude === undefined || rate >= o.mustInclude) lane.done = true;
+      }
+      await sleep(1000);
     }
-    steps.push(s);
-    if (!s.pass || s.generatorSaturated) {
-      failed = true;
-      if (o.mustInclude === undefined || rate >= o.mustInclude) break;
-    }
-    await sleep(1000);
+    if (lanes.every((l) => l.done)) break;
   }
-  return steps;
 }
 
 /** The highest rate among steps that passed, with every lower measured step passing too. */

@@ -13,7 +13,7 @@ import {
   type Prepared,
   type System,
 } from '../lib/setup.js';
-import { ramp, sustained, type StepPlan, type StepResult } from '../lib/step.js';
+import { ramp, sustained, type Lane, type StepPlan, type StepResult } from '../lib/step.js';
 import { chart, COLORS, type Series } from '../lib/svg.js';
 
 export const DM_RATES = [
@@ -80,6 +80,9 @@ export function countMessages(dataDir: string): number {
 }
 
 export interface DmSystemResult {
+  label: string;
+  system: System;
+  sync?: 'FULL' | 'NORMAL';
   steps: StepResult[];
   sustained: number;
   connectMs: number;
@@ -87,72 +90,102 @@ export interface DmSystemResult {
   storedMessages?: number;
 }
 
-/** Runs the dm ramp against one system; optionally with a CPU profile of the server. */
-export async function dmSystem(
+export interface DmLaneConfig {
+  label: string;
+  system: System;
+  sync?: 'FULL' | 'NORMAL';
+  profileTo?: string;
+  sqlTo?: string;
+}
+
+/**
+ * Starts every configured system (each with its own generators), ramps them side by side,
+ * then stops them; for Parley, checks that every acked message is in the database.
+ */
+export async function dmLanes(
   ctx: Context,
-  system: System,
-  o: {
-    sync?: 'FULL' | 'NORMAL';
-    rates?: number[];
-    profileTo?: string;
-    sqlTo?: string;
-    label?: string;
-  } = {},
-): Promise<DmSystemResult> {
+  configs: DmLaneConfig[],
+  rates = ctx.list('rates', DM_RATES),
+): Promise<DmSystemResult[]> {
   const load = dmLoad(ctx.num('pairs', 500), ctx.num('workers', 2));
-  const prof = o.profileTo ? profiling() : null;
-  const trace = o.sqlTo ? sqlTracing() : null;
-  const p = await prepare(system, load.spec, {
-    log: ctx.log,
-    sync: o.sync,
-    keep: true,
-    nodeArgs: [...(prof?.nodeArgs ?? []), ...(trace?.nodeArgs ?? [])],
-    env: trace?.env,
-  });
-  let result: DmSystemResult;
+  const started: Array<{
+    c: DmLaneConfig;
+    p: Prepared;
+    lane: Lane;
+    connectMs: number;
+    prof: ReturnType<typeof profiling> | null;
+    trace: ReturnType<typeof sqlTracing> | null;
+  }> = [];
   try {
-    const { gens, connect } = await startGenerators(p, load.slices, { log: ctx.log });
-    const connectMs = Math.max(...connect.map((c) => c.wallMs));
+    for (const c of configs) {
+      const prof = c.profileTo ? profiling() : null;
+      const trace = c.sqlTo ? sqlTracing() : null;
+      const p = await prepare(c.system, load.spec, {
+        log: ctx.log,
+        sync: c.sync,
+        keep: true,
+        nodeArgs: [...(prof?.nodeArgs ?? []), ...(trace?.nodeArgs ?? [])],
+        env: trace?.env,
+      });
+      const entry = { c, p, prof, trace, connectMs: 0, lane: null as unknown as Lane };
+      started.push(entry);
+      const { gens, connect } = await startGenerators(p, load.slices, { log: ctx.log });
+      entry.connectMs = Math.round(Math.max(...connect.map((x) => x.wallMs)));
+      entry.lane = {
+        name: c.label,
+        server: p.server,
+        gens,
+        plan: (rate, i) => dmPlan(ctx, p, load, `${c.label[0]}${started.length}-${i}x`, rate),
+        steps: [],
+        unreported: [],
+      };
+    }
     await sleep(2000);
-    const rates = o.rates ?? ctx.list('rates', DM_RATES);
-    const unreported: StepResult[] = [];
-    const steps = await ramp(
-      p.server,
-      gens,
-      (rate, i) => dmPlan(ctx, p, load, `${system[0]}${i}x`, rate),
+    await ramp(
+      started.map((e) => e.lane),
       {
         rates,
         mustInclude: rates.includes(5000) ? 5000 : undefined,
         log: ctx.log,
-        name: o.label ?? system,
         warmupSeconds: ctx.num('warmup', 3),
-        warmups: unreported,
-        discarded: unreported,
         retries: ctx.num('retries', 1),
       },
     );
-    await Promise.all(gens.map((g) => g.close()));
-    result = {
-      steps,
-      sustained: sustained(steps),
-      connectMs: Math.round(connectMs),
-      acked: [...unreported, ...steps].reduce((a, s) => a + s.acked, 0),
-    };
   } finally {
-    await p.server.stop();
+    for (const e of started) {
+      await Promise.all((e.lane?.gens ?? []).map((g) => g.close()));
+      await e.p.server.stop();
+    }
   }
-  if (system === 'parley') {
-    result.storedMessages = countMessages(p.dataDir);
+  const results: DmSystemResult[] = [];
+  for (const { c, p, lane, connectMs, prof, trace } of started) {
+    const acked = [...lane.unreported, ...lane.steps].reduce((a, s) => a + s.acked, 0);
+    const r: DmSystemResult = {
+      label: c.label,
+      system: c.system,
+      ...(c.sync && { sync: c.sync }),
+      steps: lane.steps,
+      sustained: sustained(lane.steps),
+      connectMs,
+      acked,
+    };
+    if (c.system === 'parley') {
+      r.storedMessages = countMessages(p.dataDir);
+      ctx.log(
+        `${c.label}: ${acked} messages acked, ${r.storedMessages} in the database after shutdown`,
+      );
+    }
+    rmSync(p.dataDir, { recursive: true, force: true });
+    if (prof && c.profileTo) writeProfileSummary(prof.dir, c.profileTo, ctx.log);
+    if (trace && c.sqlTo) {
+      writeSqlSummary(trace.file, c.sqlTo, { name: 'messages', count: acked }, ctx.log);
+    }
     ctx.log(
-      `durability: ${result.acked} acked, ${result.storedMessages} stored in the database after shutdown`,
+      `${c.label}: highest rate sustained (p99 < ${ctx.num('p99', 200)} ms, no loss, no failed ack): ${r.sustained} msg/s`,
     );
+    results.push(r);
   }
-  rmSync(p.dataDir, { recursive: true, force: true });
-  if (prof && o.profileTo) writeProfileSummary(prof.dir, o.profileTo, ctx.log);
-  if (trace && o.sqlTo) {
-    writeSqlSummary(trace.file, o.sqlTo, { name: 'messages', count: result.acked }, ctx.log);
-  }
-  return result;
+  return results;
 }
 
 export interface Line {
@@ -217,24 +250,22 @@ export function latencyPanels(
 }
 
 export async function runDm(ctx: Context): Promise<void> {
-  const results: Partial<Record<System, DmSystemResult>> = {};
-  const profile = ctx.flag('cpu-prof');
   const sync = ctx.str('sync', 'FULL').toUpperCase() as 'FULL' | 'NORMAL';
-  for (const system of ctx.systems()) {
-    await ctx.settle(system);
-    results[system] = await dmSystem(ctx, system, {
-      sync,
-      profileTo:
-        profile && system === 'parley' ? path.join(RESULTS_DIR, 'dm-profile.txt') : undefined,
-      sqlTo:
-        ctx.flag('sql-trace') && system === 'parley'
-          ? path.join(RESULTS_DIR, 'dm-sql.txt')
-          : undefined,
-    });
-    ctx.log(
-      `${system}: highest rate sustained (p99 < ${ctx.num('p99', 200)} ms, no loss, no failed ack): ${results[system].sustained} msg/s`,
-    );
-  }
+  await ctx.settle('dm');
+  const list = await dmLanes(
+    ctx,
+    ctx.systems().map((system) => ({
+      label: system,
+      system,
+      ...(system === 'parley' && {
+        sync,
+        ...(ctx.flag('cpu-prof') && { profileTo: path.join(RESULTS_DIR, 'dm-profile.txt') }),
+        ...(ctx.flag('sql-trace') && { sqlTo: path.join(RESULTS_DIR, 'dm-sql.txt') }),
+      }),
+    })),
+  );
+  const results: Partial<Record<System, DmSystemResult>> = {};
+  for (const r of list) results[r.system] = r;
   const p = results.parley;
   const b = results.baseline;
   const ratio = p && b && b.sustained ? Math.round((p.sustained / b.sustained) * 100) / 100 : null;

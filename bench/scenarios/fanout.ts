@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { split } from '../lib/pool.js';
 import { subtitle, writeResults, type Context } from '../lib/report.js';
-import { prepare, startGenerators, type System } from '../lib/setup.js';
-import { ramp, sustained, waitServerIdle, type StepResult } from '../lib/step.js';
+import { prepare, startGenerators, type Prepared, type System } from '../lib/setup.js';
+import { ramp, sustained, waitServerIdle, type Lane, type StepResult } from '../lib/step.js';
 import { chart, COLORS } from '../lib/svg.js';
 import { latencyPanels, systemLines } from './dm.js';
 
@@ -30,15 +30,25 @@ export async function runFanout(ctx: Context): Promise<void> {
   const spec = { users: members, directs: [], groups: [users] };
   const results: Partial<Record<System, FanoutSystemResult>> = {};
 
-  for (const system of ctx.systems()) {
-    await ctx.settle(system);
-    const p = await prepare(system, spec, { log: ctx.log });
-    try {
+  await ctx.settle('fanout');
+  const started: Array<{
+    system: System;
+    p: Prepared;
+    lane: Lane;
+    connectMs: number;
+    settleMs: number;
+  }> = [];
+  try {
+    for (const system of ctx.systems()) {
+      const p = await prepare(system, spec, { log: ctx.log, keep: true });
+      const entry = { system, p, lane: null as unknown as Lane, connectMs: 0, settleMs: 0 };
+      started.push(entry);
       const { gens, connect } = await startGenerators(p, slices, { log: ctx.log });
-      const connectMs = Math.max(...connect.map((c) => c.wallMs));
-      const settleMs = await waitServerIdle(p.server);
+      entry.connectMs = Math.round(Math.max(...connect.map((c) => c.wallMs)));
+      // Every connect tells the other 999 members that someone came online: let that settle.
+      entry.settleMs = await waitServerIdle(p.server);
       ctx.log(
-        `${system}: ${members} sockets connected in ${Math.round(connectMs)} ms; server idle again after ${settleMs} ms`,
+        `${system}: ${members} sockets connected in ${entry.connectMs} ms; server idle again after ${entry.settleMs} ms`,
       );
       const group = p.groupIds[0]!;
       const senders = slices.map((slice) =>
@@ -46,10 +56,11 @@ export async function runFanout(ctx: Context): Promise<void> {
           senderUsers.has(u) ? [[local, group] as [number, number]] : [],
         ),
       );
-      const steps = await ramp(
-        p.server,
+      entry.lane = {
+        name: system,
+        server: p.server,
         gens,
-        (rate, i) => ({
+        plan: (rate, i) => ({
           tag: `${system[0]}${i}x`,
           rate,
           warmMs: ctx.num('warm', 1) * 1000,
@@ -60,31 +71,39 @@ export async function runFanout(ctx: Context): Promise<void> {
           bodyBytes: ctx.num('body', 100),
           p99Limit: limit,
         }),
-        {
-          rates,
-          log: ctx.log,
-          name: system,
-          fanout: true,
-          warmupSeconds: ctx.num('warmup', 3),
-          retries: ctx.num('retries', 1),
-        },
-      );
-      await Promise.all(gens.map((g) => g.close()));
-      const best = sustained(steps);
-      results[system] = {
-        steps,
-        sustained: best,
-        sustainedDeliveriesPerSec: best * (members - 1),
-        connectMs: Math.round(connectMs),
-        settleMs,
+        steps: [],
+        unreported: [],
       };
-      ctx.log(
-        `${system}: highest rate sustained: ${best} messages/s = ${best * (members - 1)} deliveries/s`,
-      );
-    } finally {
-      await p.server.stop();
-      rmSync(p.dataDir, { recursive: true, force: true });
     }
+    await ramp(
+      started.map((e) => e.lane),
+      {
+        rates,
+        log: ctx.log,
+        fanout: true,
+        warmupSeconds: ctx.num('warmup', 3),
+        retries: ctx.num('retries', 1),
+      },
+    );
+  } finally {
+    for (const e of started) {
+      await Promise.all((e.lane?.gens ?? []).map((g) => g.close()));
+      await e.p.server.stop();
+      rmSync(e.p.dataDir, { recursive: true, force: true });
+    }
+  }
+  for (const { system, lane, connectMs, settleMs } of started) {
+    const best = sustained(lane.steps);
+    results[system] = {
+      steps: lane.steps,
+      sustained: best,
+      sustainedDeliveriesPerSec: best * (members - 1),
+      connectMs,
+      settleMs,
+    };
+    ctx.log(
+      `${system}: highest rate sustained: ${best} messages/s = ${best * (members - 1)} deliveries/s`,
+    );
   }
   const pr = results.parley;
   const br = results.baseline;

@@ -7,7 +7,7 @@ import { CACHE_DIR } from '../lib/servers.js';
 import { prepare, startGenerators } from '../lib/setup.js';
 import { runStep, stepLine, waitServerIdle, type StepResult } from '../lib/step.js';
 import { chart, COLORS } from '../lib/svg.js';
-import { dmLoad, dmPlan, dmSystem, latencyPanels, type DmSystemResult } from './dm.js';
+import { dmLanes, dmLoad, dmPlan, latencyPanels, type DmSystemResult } from './dm.js';
 
 type Mode = 'FULL' | 'NORMAL';
 
@@ -86,14 +86,20 @@ async function fsyncWindow(ctx: Context, mode: Mode, rate: number): Promise<Fsyn
 export async function runSync(ctx: Context): Promise<void> {
   const rate = ctx.num('fsync-rate', 5000);
   const strace = haveStrace();
+  await ctx.settle('sync');
+  const lanes = await dmLanes(ctx, [
+    { label: 'FULL', system: 'parley', sync: 'FULL' },
+    { label: 'NORMAL', system: 'parley', sync: 'NORMAL' },
+  ]);
   const ramps: Partial<Record<Mode, DmSystemResult>> = {};
+  for (const r of lanes) ramps[r.sync!] = r;
   const windows: Partial<Record<Mode, FsyncWindow>> = {};
-  for (const mode of ['FULL', 'NORMAL'] as const) {
-    await ctx.settle(mode);
-    ramps[mode] = await dmSystem(ctx, 'parley', { sync: mode, label: `parley ${mode}` });
-    ctx.log(`synchronous=${mode}: highest rate sustained ${ramps[mode].sustained} msg/s`);
-    if (strace) windows[mode] = await fsyncWindow(ctx, mode, rate);
-  }
+  if (strace) {
+    for (const mode of ['FULL', 'NORMAL'] as const) {
+      await ctx.settle(`fsync count ${mode}`);
+      windows[mode] = await fsyncWindow(ctx, mode, rate);
+    }
+  } else ctx.log('strace is not installed (apt-get install -y strace): fsyncs not counted');
   const full = ramps.FULL!;
   const normal = ramps.NORMAL!;
   const ratio = normal.sustained
