@@ -22,7 +22,7 @@ import { userRoutes } from './features/users/users.routes.js';
 import { conversationRoutes } from './features/conversations/conversations.routes.js';
 import { messageRoutes } from './features/messages/messages.routes.js';
 import { apiNotFound, frameworkError, installErrorHandling, sendError } from './http/errors.js';
-import { createMetrics, installHttpMetrics } from './http/metrics.js';
+import { createMetrics, installCommitMetrics, installHttpMetrics } from './http/metrics.js';
 import { crossSiteProblem } from './http/origin.js';
 
 const root = path.resolve(
@@ -77,6 +77,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
 
   const registry = createMetrics();
   installHttpMetrics(app, registry);
+  if (deps.commits) installCommitMetrics(deps.commits, registry);
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {

@@ -15,6 +15,8 @@ export interface Config {
   databaseKind: DatabaseKind;
   /** SQLite `synchronous` (SQLITE_SYNCHRONOUS): FULL makes every commit durable before the ack. */
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** SQLite group commit (SQLITE_COMMIT_WINDOW_MS): the least time between two message commits. */
+  sqliteCommitWindowMs: number;
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so deployments can share one Redis. */
   redisPrefix: string;
@@ -237,6 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseKind,
     sqliteSynchronous: sqliteSynchronousVar(env),
+    sqliteCommitWindowMs: numberVar(env, 'SQLITE_COMMIT_WINDOW_MS', 2, 0, 100),
     redisUrl,
     redisPrefix: redisPrefixOf(env),
     jwtSecret: loadSecret(env, dataDir),

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config, DatabaseKind } from './config.js';
 import type { Db } from './db/database.js';
+import type { GroupCommit } from './db/group-commit.js';
 import type { EventBus } from './events.js';
 import type { PasswordHasher } from './features/auth/passwords.js';
 import type { TokenService } from './features/auth/tokens.js';
@@ -18,6 +19,8 @@ export interface Deps {
   config: Config;
   db: Db;
   dbKind: DatabaseKind;
+  /** SQLite's group commit for message sends; null on PostgreSQL and MariaDB. */
+  commits: GroupCommit | null;
   log: FastifyBaseLogger;
   now: () => number;
   limiter: RateLimiter;

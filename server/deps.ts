@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Deps } from './context.js';
 import type { DatabaseHandle } from './db/database.js';
+import { GroupCommit } from './db/group-commit.js';
 import { EventBus } from './events.js';
 import { PasswordHasher } from './features/auth/passwords.js';
 import { TokenService } from './features/auth/tokens.js';
@@ -23,6 +24,12 @@ export function createDeps(
     config,
     db: database.db,
     dbKind: database.kind,
+    commits: database.sqlite
+      ? new GroupCommit(database.db, database.sqlite, {
+          windowMs: config.sqliteCommitWindowMs,
+          maxBatch: 512,
+        })
+      : null,
     log,
     now,
     limiter,

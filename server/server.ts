@@ -64,7 +64,10 @@ export async function startParley(
     cluster,
     port,
     close() {
-      closed ??= app.close().then(() => database.close());
+      closed ??= app
+        .close()
+        .then(() => deps.commits?.close())
+        .then(() => database.close());
       return closed;
     },
   };

@@ -15,6 +15,8 @@ export type Db = Kysely<Database>;
 export interface DatabaseHandle {
   db: Db;
   kind: DatabaseKind;
+  /** The raw connection under `db` on SQLite (for the group commit), null elsewhere. */
+  sqlite: SQLite.Database | null;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
       const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-      return { db, kind: 'sqlite', close: () => db.destroy() };
+      return { db, kind: 'sqlite', sqlite, close: () => db.destroy() };
     }
     case 'postgres': {
       const pool = new pg.Pool({
@@ -54,7 +56,7 @@ export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
       // own listener covers idle clients only. The broken client is dropped when released.
       pool.on('connect', (client) => client.on('error', () => {}));
       const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-      return { db, kind: 'postgres', close: () => db.destroy() };
+      return { db, kind: 'postgres', sqlite: null, close: () => db.destroy() };
     }
     case 'mysql': {
       const url = new URL(opts.url ?? '');
@@ -71,7 +73,7 @@ export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
         conn.on('error', () => {});
       });
       const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
-      return { db, kind: 'mysql', close: () => db.destroy() };
+      return { db, kind: 'mysql', sqlite: null, close: () => db.destroy() };
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GroupCommit } from '../db/group-commit.js';
 
 /** A registry per app (tests run several apps in one process), with process metrics. */
 export function createMetrics(): Registry {
@@ -27,5 +28,27 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
       reply.elapsedTime / 1000,
     );
     done();
+  });
+}
+
+/** SQLite group commit: commits and the units they carried (units ÷ commits = batch size). */
+export function installCommitMetrics(commits: GroupCommit, registry: Registry): void {
+  new Counter({
+    name: 'parley_sqlite_group_commits_total',
+    help: 'SQLite group-commit transactions committed (one disk sync each)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(commits.commits);
+    },
+  });
+  new Counter({
+    name: 'parley_sqlite_group_commit_units_total',
+    help: 'Units of work (message sends) committed by SQLite group commits',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(commits.units);
+    },
   });
 }

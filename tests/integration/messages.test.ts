@@ -317,6 +317,33 @@ describe('concurrent senders', () => {
   });
 });
 
+describe('group commit (SQLite)', () => {
+  it.runIf(process.env.PARLEY_TEST_DB === 'sqlite')(
+    'commits concurrent sends together, acks each only once stored, and counts it in /metrics',
+    async () => {
+      const crowd = await users(20);
+      const [owner, ...rest] = crowd as [TestUser, ...TestUser[]];
+      const g = await chat.group(owner, { name: 'Batch', memberIds: rest.map((u) => u.id) });
+      const sockets = await Promise.all(crowd.map((u) => connect(u)));
+      const commits = t.deps.commits!;
+      const before = { commits: commits.commits, units: commits.units };
+      const acks = await Promise.all(
+        sockets.flatMap((s, i) => [sendOn(s, g.id, `a${i}`), sendOn(s, g.id, `b${i}`)]),
+      );
+      // Every acked message is stored (read back through another statement path).
+      expect(await storedSeqs(g.id)).toEqual(range(1, 41));
+      expect(acks.map((m) => m.seq).sort((p, q) => p - q)).toEqual(range(2, 41));
+      expect(commits.units - before.units).toBe(40);
+      // 40 sends in flight at once share a handful of transactions, not one each.
+      expect(commits.commits - before.commits).toBeLessThanOrEqual(10);
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const units = /^parley_sqlite_group_commit_units_total (\d+)/m.exec(text);
+      expect(Number(units?.[1])).toBe(commits.units);
+      expect(text).toMatch(/^parley_sqlite_group_commits_total \d+/m);
+    },
+  );
+});
+
 describe('receipts and unread counts', () => {
   it('moves cursors forward only, clamps them, and derives statuses (direct)', async () => {
     const [a, b] = await users(2);

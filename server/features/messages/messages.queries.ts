@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { MessageRow } from './message.presenter.js';
@@ -82,6 +83,125 @@ export async function appendMessage(
   const seq = await allocateSeq(trx, kind, m.conversationId, m.now);
   if (seq === null) return null;
   return insertMessage(trx, kind, m, seq);
+}
+
+/** The statements of the SQLite send path, prepared once per connection. */
+interface SendStatements {
+  members: SQLite.Statement<[number], number>;
+  allocate: SQLite.Statement<[number, number], number>;
+  insert: SQLite.Statement<
+    [number, number, number, string | null, string, string, string | null, number],
+    number
+  >;
+  ownCursors: SQLite.Statement<[number, number, number, number, number]>;
+}
+
+const sendStatements = new WeakMap<SQLite.Database, SendStatements>();
+
+function statementsOf(sqlite: SQLite.Database): SendStatements {
+  let s = sendStatements.get(sqlite);
+  if (!s) {
+    s = {
+      members: sqlite
+        .prepare<[number], number>('select user_id from members where conversation_id = ?')
+        .pluck(),
+      allocate: sqlite
+        .prepare<[number, number], number>(
+          'update conversations set last_seq = last_seq + 1, last_message_at = ? where id = ? returning last_seq',
+        )
+        .pluck(),
+      insert: sqlite
+        .prepare<
+          [number, number, number, string | null, string, string, string | null, number],
+          number
+        >(
+          'insert into messages (conversation_id, seq, sender_id, client_id, kind, body, meta, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning id',
+        )
+        .pluck(),
+      ownCursors: sqlite.prepare(
+        'update members set delivered_seq = ?, read_seq = ? where conversation_id = ? and user_id = ? and read_seq < ?',
+      ),
+    };
+    sendStatements.set(sqlite, s);
+  }
+  return s;
+}
+
+/** A stored message and the members it goes to (read in the storing transaction). */
+export interface StoredMessage {
+  row: MessageRow;
+  recipients: number[];
+}
+
+/**
+ * The SQLite send path, run synchronously inside a group-commit batch (which holds the write
+ * lock): membership, seq, row and the sender's cursors with four prepared statements. Returns
+ * null, storing nothing, when the sender is not a member. A repeated clientId throws the unique
+ * violation, and the batch rolls this unit back alone.
+ */
+export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): StoredMessage | null {
+  const s = statementsOf(sqlite);
+  const recipients = s.members.all(m.conversationId);
+  if (!recipients.includes(m.senderId)) return null;
+  const seq = s.allocate.get(m.now, m.conversationId);
+  if (seq === undefined) return null;
+  const meta = m.meta === null ? null : JSON.stringify(m.meta);
+  const id = s.insert.get(
+    m.conversationId,
+    seq,
+    m.senderId,
+    m.clientId,
+    m.kind,
+    m.body,
+    meta,
+    m.now,
+  )!;
+  s.ownCursors.run(seq, seq, m.conversationId, m.senderId, seq);
+  const row: MessageRow = {
+    id,
+    conversation_id: m.conversationId,
+    seq,
+    sender_id: m.senderId,
+    client_id: m.clientId,
+    kind: m.kind,
+    body: m.body,
+    meta,
+    created_at: m.now,
+    edited_at: null,
+  };
+  return { row, recipients };
+}
+
+/**
+ * The same on PostgreSQL and MariaDB, in one transaction of the caller's: the seq allocation
+ * takes the conversation's row lock first, so the members read next are exactly those who
+ * receive it (a member removed before this commit does not), and nothing is stored for a
+ * sender who is not among them. Returns null then: the caller rolls the transaction back (the
+ * seq taken must not stay).
+ */
+export async function storeMessage(
+  trx: Db,
+  kind: DatabaseKind,
+  m: NewMessage,
+): Promise<StoredMessage | null> {
+  const seq = await allocateSeq(trx, kind, m.conversationId, m.now);
+  if (seq === null) return null;
+  const members = await trx
+    .selectFrom('members')
+    .select('user_id')
+    .where('conversation_id', '=', m.conversationId)
+    .execute();
+  const recipients = members.map((r) => r.user_id);
+  if (!recipients.includes(m.senderId)) return null;
+  const row = await insertMessage(trx, kind, m, seq);
+  await trx
+    .updateTable('members')
+    .set({ delivered_seq: seq, read_seq: seq })
+    .where('conversation_id', '=', m.conversationId)
+    .where('user_id', '=', m.senderId)
+    .where('read_seq', '<', seq)
+    .execute();
+  return { row, recipients };
 }
 
 export async function findByClientId(

@@ -3,14 +3,16 @@ import type { Actor, Deps } from '../../context.js';
 import { forbidden, isUniqueViolation, notFound } from '../../errors.js';
 import type { Outcome } from '../../events.js';
 import { chaos } from '../../lib/chaos.js';
-import {
-  findConversation,
-  memberCursors,
-  memberIds,
-} from '../conversations/conversations.queries.js';
+import { findConversation, memberCursors } from '../conversations/conversations.queries.js';
 import { visibleToOutsiders } from '../conversations/conversation.policy.js';
 import { ReceiptView, toMessage } from './message.presenter.js';
-import { appendMessage, findByClientId } from './messages.queries.js';
+import {
+  findByClientId,
+  storeMessage,
+  storeMessageSqlite,
+  type NewMessage,
+  type StoredMessage,
+} from './messages.queries.js';
 
 export interface SendMessageInput {
   conversationId: number;
@@ -28,56 +30,34 @@ export async function sendMessage(
   actor: Actor,
   input: SendMessageInput,
 ): Promise<Outcome<Message>> {
-  const members = await memberIds(deps.db, input.conversationId);
-  if (!members.includes(actor.userId)) {
+  const m: NewMessage = {
+    conversationId: input.conversationId,
+    senderId: actor.userId,
+    clientId: input.clientId,
+    kind: 'text',
+    body: input.body,
+    meta: null,
+    now: deps.now(),
+  };
+  let stored: StoredMessage | null;
+  try {
+    stored = await store(deps, m);
+  } catch (err) {
+    if (input.clientId === null || !isUniqueViolation(err)) throw err;
+    // The same clientId was stored before (or concurrently): answer with that message.
+    const found = await findByClientId(deps.db, actor.userId, input.conversationId, input.clientId);
+    if (!found) throw err;
+    const view = new ReceiptView(await memberCursors(deps.db, input.conversationId));
+    return { data: toMessage(found, view.statusOf(found.sender_id, found.seq)), events: [] };
+  }
+  if (!stored) {
     const c = await findConversation(deps.db, input.conversationId);
     throw c && visibleToOutsiders(c)
       ? forbidden('Join this group first')
       : notFound('No such conversation');
   }
-  let row;
-  let recipients: number[];
-  try {
-    ({ row, recipients } = await deps.db.transaction().execute(async (trx) => {
-      const now = deps.now();
-      const m = await appendMessage(trx, deps.dbKind, {
-        conversationId: input.conversationId,
-        senderId: actor.userId,
-        clientId: input.clientId,
-        kind: 'text',
-        body: input.body,
-        meta: null,
-        now,
-      });
-      if (!m) throw notFound('No such conversation');
-      // The seq allocation holds the conversation's lock: if the sender was removed (or left)
-      // after the check above, their member row is gone now and nothing may be stored.
-      const own = await trx
-        .updateTable('members')
-        .set({ delivered_seq: m.seq, read_seq: m.seq })
-        .where('conversation_id', '=', input.conversationId)
-        .where('user_id', '=', actor.userId)
-        .where('read_seq', '<', m.seq)
-        .executeTakeFirst();
-      if (Number(own.numUpdatedRows) === 0) throw notFound('No such conversation');
-      chaos('before_commit', input.body);
-      // Read under the lock too: a member removed before this commit must not receive it.
-      return { row: m, recipients: await memberIds(trx, input.conversationId) };
-    }));
-  } catch (err) {
-    if (input.clientId === null || !isUniqueViolation(err)) throw err;
-    // The same clientId was stored before (or concurrently): answer with that message.
-    const stored = await findByClientId(
-      deps.db,
-      actor.userId,
-      input.conversationId,
-      input.clientId,
-    );
-    if (!stored) throw err;
-    const view = new ReceiptView(await memberCursors(deps.db, input.conversationId));
-    return { data: toMessage(stored, view.statusOf(stored.sender_id, stored.seq)), events: [] };
-  }
   chaos('after_commit_before_ack', input.body);
+  const { row, recipients } = stored;
   const message = toMessage(row, 'sent');
   return {
     data: message,
@@ -95,4 +75,31 @@ export async function sendMessage(
       },
     ],
   };
+}
+
+const notStored = new Error('not stored');
+
+/**
+ * Stores through the group commit on SQLite (resolved once the batch holding it is durable),
+ * in a transaction of its own elsewhere. Null: the sender is not a member, nothing stored.
+ */
+async function store(deps: Deps, m: NewMessage): Promise<StoredMessage | null> {
+  if (deps.commits) {
+    return deps.commits.run((sqlite) => {
+      const stored = storeMessageSqlite(sqlite, m);
+      if (stored) chaos('before_commit', m.body);
+      return stored;
+    });
+  }
+  try {
+    return await deps.db.transaction().execute(async (trx) => {
+      const stored = await storeMessage(trx, deps.dbKind, m);
+      if (!stored) throw notStored;
+      chaos('before_commit', m.body);
+      return stored;
+    });
+  } catch (err) {
+    if (err === notStored) return null;
+    throw err;
+  }
 }
