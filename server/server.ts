@@ -32,6 +32,7 @@ export async function startParley(
     url: config.databaseUrl,
     dataDir: config.dataDir,
     sqliteSynchronous: config.sqliteSynchronous,
+    onCheckpointError: (message) => log.warn({ message }, 'SQLite WAL checkpoint failed'),
   });
   try {
     const applied = await migrateToLatest(database.db, database.kind);

@@ -4,6 +4,7 @@ import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysel
 import { createPool as createMysqlPool } from 'mysql2';
 import pg from 'pg';
 import type { DatabaseKind } from '../config.js';
+import { startCheckpointer } from './checkpointer.js';
 import type { Database } from './schema.js';
 
 // BIGINT ids and times fit in a double; read them as numbers, not strings.
@@ -27,6 +28,8 @@ export interface DatabaseOptions {
   /** SQLite `synchronous` level; FULL makes every commit durable before the ack. */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   poolSize?: number;
+  /** SQLite: told when a background WAL checkpoint fails (the database keeps working). */
+  onCheckpointError?: (message: string) => void;
 }
 
 /** Opens the database named by DATABASE_URL, or the SQLite file in DATA_DIR. */
@@ -40,8 +43,23 @@ export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
       sqlite.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'FULL'}`);
       sqlite.pragma('foreign_keys = ON');
       sqlite.pragma('busy_timeout = 5000');
+      sqlite.pragma('wal_autocheckpoint = 0');
+      const checkpointer = startCheckpointer({
+        file,
+        synchronous: opts.sqliteSynchronous ?? 'FULL',
+        intervalMs: 1000,
+        onError: (message) => opts.onCheckpointError?.(message),
+      });
       const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-      return { db, kind: 'sqlite', sqlite, close: () => db.destroy() };
+      return {
+        db,
+        kind: 'sqlite',
+        sqlite,
+        close: async () => {
+          await checkpointer.stop();
+          await db.destroy();
+        },
+      };
     }
     case 'postgres': {
       const pool = new pg.Pool({

@@ -6,11 +6,17 @@ import { MAX_SOCKET_PACKET_BYTES } from '../../protocol/limits.js';
 import type { Deps } from '../context.js';
 import { AppError, toAppError } from '../errors.js';
 import type { DomainEvent } from '../events.js';
-import { authenticate, checkSession, deadSessions } from '../features/auth/authenticate.js';
+import {
+  authenticate,
+  deadSessions,
+  renewSession,
+  touchIntervalMs,
+} from '../features/auth/authenticate.js';
 import { registerMessageHandlers } from '../features/messages/messages.socket.js';
 import { userCameOnline, userWentOffline } from '../features/presence/presence.js';
 import { originAllowed } from '../http/origin.js';
 import { TokenBucket } from '../lib/token-bucket.js';
+import { corkPerTurn } from './cork.js';
 import type { Gate, ParleySocket, SocketData } from './handler.js';
 import { Publisher, sessionRoom, userRoom } from './publisher.js';
 
@@ -66,6 +72,7 @@ export function attachRealtime(
     pingTimeout: 20_000,
     connectTimeout: 10_000,
   });
+  corkPerTurn(io);
   const publisher = new Publisher(io, deps.events);
   const local = new Map<string, ParleySocket>();
 
@@ -86,22 +93,13 @@ export function attachRealtime(
   const touch = async (socket: ParleySocket): Promise<boolean> => {
     const now = deps.now();
     const { actor } = socket.data;
-    if (now - socket.data.sessionCheckedAt < Math.min(10_000, deps.config.sessionIdleMs / 20))
-      return true;
-    try {
-      await checkSession(deps, actor.userId, actor.sessionId);
+    if (now - socket.data.sessionCheckedAt < touchIntervalMs(deps)) return true;
+    if (await renewSession(deps, actor.sessionId)) {
       socket.data.sessionCheckedAt = now;
       return true;
-    } catch (err) {
-      if (
-        err instanceof AppError &&
-        (err.code === 'session_expired' || err.code === 'account_disabled')
-      ) {
-        expire(socket);
-        return false;
-      }
-      throw err;
     }
+    expire(socket);
+    return false;
   };
 
   /** A presence count change, started now; a failure counts as no change. */

@@ -202,6 +202,61 @@ describe('sockets end with their session (S5)', () => {
   }, 20_000);
 });
 
+describe('session renewal by socket activity', () => {
+  it('an event finds a session ended behind the server’s back (no event, no sweep yet)', async () => {
+    // Renewal every 600 ms (idle / 20); the sweep is an hour away, so only the events can tell.
+    const s2 = await startTestServer({
+      SESSION_IDLE_MINUTES: '0.2',
+      SESSION_CHECK_SECONDS: '3600',
+    });
+    try {
+      const [u, v, w] = (
+        await Promise.all([registerUser(s2.api), registerUser(s2.api), registerUser(s2.api)])
+      ).sort((p, q) => p.id - q.id);
+      const dm = await new Chat(s2.api).direct(u, v);
+      const dm2 = await new Chat(s2.api).direct(w, v);
+      const [revoked, disabled, alive] = (await Promise.all(
+        [u, w, v].map((x) => connectSocket(s2.url, x.token)),
+      )) as [TestSocket, TestSocket, TestSocket];
+      try {
+        await s2.deps.db
+          .updateTable('sessions')
+          .set({ revoked_at: Date.now() })
+          .where('user_id', '=', u.id)
+          .execute();
+        await s2.deps.db
+          .updateTable('users')
+          .set({ is_active: 0 })
+          .where('id', '=', w.id)
+          .execute();
+        await sleep(700);
+        // After the renewal interval, the next event renews, finds the session over and ends the socket.
+        void revoked.request('typing', { conversationId: dm.id, typing: false }).catch(() => {});
+        void disabled.request('typing', { conversationId: dm2.id, typing: false }).catch(() => {});
+        await Promise.all(
+          [revoked, disabled].map((x) => x.waitFor('session:expired', () => true, 3000)),
+        );
+        await Promise.all([disconnected(revoked), disconnected(disabled)]);
+        // A live session is renewed: its last activity moves to now.
+        const before = Date.now();
+        const ack = await alive.request('typing', { conversationId: dm.id, typing: false });
+        expect(ack.ok).toBe(true);
+        const row = await s2.deps.db
+          .selectFrom('sessions')
+          .select('last_active_at')
+          .where('user_id', '=', v.id)
+          .executeTakeFirstOrThrow();
+        expect(Number(row.last_active_at)).toBeGreaterThanOrEqual(before);
+        expect(alive.socket.connected).toBe(true);
+      } finally {
+        for (const x of [revoked, disabled, alive]) x.close();
+      }
+    } finally {
+      await s2.close();
+    }
+  }, 20_000);
+});
+
 describe('cross-site websocket hijacking (S10)', () => {
   const evil = [
     'https://evil.example',

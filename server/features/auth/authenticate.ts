@@ -1,6 +1,12 @@
 import type { Actor, Deps } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { findSessionWithUser, findSessionsWithUsers, touchSession } from './sessions.queries.js';
+import {
+  findSessionWithUser,
+  findSessionsWithUsers,
+  renewLiveSession,
+  renewLiveSessionSqlite,
+  touchSession,
+} from './sessions.queries.js';
 
 interface SessionState {
   revoked_at: number | null;
@@ -70,4 +76,17 @@ export async function checkSession(
   if (renew && now - s.last_active_at >= touchIntervalMs(deps))
     await touchSession(deps.db, sessionId, now);
   return { userId, sessionId, isAdmin: s.is_admin === 1 };
+}
+
+/**
+ * Counts activity on a session checked before (a socket's, at its handshake) without loading it:
+ * one conditional write renews it if it is still alive. False: it is over (revoked, idle, past
+ * its cap, or its user disabled). On SQLite the write joins the group commit.
+ */
+export function renewSession(deps: Deps, sessionId: number): Promise<boolean> {
+  const now = deps.now();
+  const idle = deps.config.sessionIdleMs;
+  return deps.commits
+    ? deps.commits.run((sqlite) => renewLiveSessionSqlite(sqlite, sessionId, now, idle))
+    : renewLiveSession(deps.db, sessionId, now, idle);
 }

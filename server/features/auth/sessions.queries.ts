@@ -1,3 +1,5 @@
+import type SQLite from 'better-sqlite3';
+import { prepared } from '../../db/prepared.js';
 import type { Db } from '../../db/database.js';
 import type { SessionsTable } from '../../db/schema.js';
 import type { Selectable } from 'kysely';
@@ -82,6 +84,50 @@ export async function touchSession(db: Db, sessionId: number, now: number): Prom
     .where('id', '=', sessionId)
     .where('revoked_at', 'is', null)
     .execute();
+}
+
+const RENEW_LIVE_SQL = `update sessions set last_active_at = ?
+  where id = ? and revoked_at is null and expires_at > ? and last_active_at > ?
+  and exists (select 1 from users where users.id = sessions.user_id and users.is_active = 1)`;
+
+/**
+ * Renews a session's activity only while it is alive (not revoked, not idle, not past its cap,
+ * its user active): one statement that both checks and renews. True when it was alive.
+ */
+export async function renewLiveSession(
+  db: Db,
+  sessionId: number,
+  now: number,
+  idleMs: number,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('sessions')
+    .set({ last_active_at: now })
+    .where('id', '=', sessionId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('last_active_at', '>', now - idleMs)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('users')
+          .select('users.id')
+          .whereRef('users.id', '=', 'sessions.user_id')
+          .where('users.is_active', '=', 1),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The same on SQLite, run inside a group commit with a prepared statement. */
+export function renewLiveSessionSqlite(
+  sqlite: SQLite.Database,
+  sessionId: number,
+  now: number,
+  idleMs: number,
+): boolean {
+  return prepared(sqlite, RENEW_LIVE_SQL).run(now, sessionId, now, now - idleMs).changes > 0;
 }
 
 /** Revokes sessions of a user: all, all but one, or the listed ones. Returns the ids revoked. */

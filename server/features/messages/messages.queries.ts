@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
+import { prepared } from '../../db/prepared.js';
 import type { MessageRow } from './message.presenter.js';
 
 export interface NewMessage {
@@ -85,48 +86,6 @@ export async function appendMessage(
   return insertMessage(trx, kind, m, seq);
 }
 
-/** The statements of the SQLite send path, prepared once per connection. */
-interface SendStatements {
-  members: SQLite.Statement<[number], number>;
-  allocate: SQLite.Statement<[number, number], number>;
-  insert: SQLite.Statement<
-    [number, number, number, string | null, string, string, string | null, number],
-    number
-  >;
-  ownCursors: SQLite.Statement<[number, number, number, number, number]>;
-}
-
-const sendStatements = new WeakMap<SQLite.Database, SendStatements>();
-
-function statementsOf(sqlite: SQLite.Database): SendStatements {
-  let s = sendStatements.get(sqlite);
-  if (!s) {
-    s = {
-      members: sqlite
-        .prepare<[number], number>('select user_id from members where conversation_id = ?')
-        .pluck(),
-      allocate: sqlite
-        .prepare<[number, number], number>(
-          'update conversations set last_seq = last_seq + 1, last_message_at = ? where id = ? returning last_seq',
-        )
-        .pluck(),
-      insert: sqlite
-        .prepare<
-          [number, number, number, string | null, string, string, string | null, number],
-          number
-        >(
-          'insert into messages (conversation_id, seq, sender_id, client_id, kind, body, meta, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning id',
-        )
-        .pluck(),
-      ownCursors: sqlite.prepare(
-        'update members set delivered_seq = ?, read_seq = ? where conversation_id = ? and user_id = ? and read_seq < ?',
-      ),
-    };
-    sendStatements.set(sqlite, s);
-  }
-  return s;
-}
-
 /** A stored message and the members it goes to (read in the storing transaction). */
 export interface StoredMessage {
   row: MessageRow;
@@ -140,23 +99,31 @@ export interface StoredMessage {
  * violation, and the batch rolls this unit back alone.
  */
 export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): StoredMessage | null {
-  const s = statementsOf(sqlite);
-  const recipients = s.members.all(m.conversationId);
+  const recipients = prepared<[number], number>(
+    sqlite,
+    'select user_id from members where conversation_id = ?',
+    { pluck: true },
+  ).all(m.conversationId);
   if (!recipients.includes(m.senderId)) return null;
-  const seq = s.allocate.get(m.now, m.conversationId);
+  const seq = prepared<[number, number], number>(
+    sqlite,
+    'update conversations set last_seq = last_seq + 1, last_message_at = ? where id = ? returning last_seq',
+    { pluck: true },
+  ).get(m.now, m.conversationId);
   if (seq === undefined) return null;
   const meta = m.meta === null ? null : JSON.stringify(m.meta);
-  const id = s.insert.get(
-    m.conversationId,
-    seq,
-    m.senderId,
-    m.clientId,
-    m.kind,
-    m.body,
-    meta,
-    m.now,
-  )!;
-  s.ownCursors.run(seq, seq, m.conversationId, m.senderId, seq);
+  const id = prepared<
+    [number, number, number, string | null, string, string, string | null, number],
+    number
+  >(
+    sqlite,
+    'insert into messages (conversation_id, seq, sender_id, client_id, kind, body, meta, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning id',
+    { pluck: true },
+  ).get(m.conversationId, seq, m.senderId, m.clientId, m.kind, m.body, meta, m.now)!;
+  prepared(
+    sqlite,
+    'update members set delivered_seq = ?, read_seq = ? where conversation_id = ? and user_id = ? and read_seq < ?',
+  ).run(seq, seq, m.conversationId, m.senderId, seq);
   const row: MessageRow = {
     id,
     conversation_id: m.conversationId,
