@@ -26,19 +26,28 @@ describe('corkTransport (a real TCP connection)', () => {
     return { tcp, chunks };
   }
 
-  const transportOn = (tcp: net.Socket, name = 'websocket'): WsTransport => ({
-    name,
-    socket: { _socket: tcp },
-    send(packets) {
-      for (const p of packets) tcp.write(String(p));
-    },
-  });
+  /** Like engine.io's: busy from a send until the kernel took its last frame. */
+  const transportOn = (tcp: net.Socket, name = 'websocket'): WsTransport => {
+    const t: WsTransport = {
+      name,
+      writable: true,
+      socket: { _socket: tcp },
+      send(packets) {
+        t.writable = false;
+        packets.forEach((p, i) =>
+          tcp.write(String(p), i === packets.length - 1 ? () => (t.writable = true) : undefined),
+        );
+      },
+    };
+    return t;
+  };
 
   it('holds every frame of one turn and writes them together after it', async () => {
     const { tcp, chunks } = await pair();
     const t = transportOn(tcp);
     corkTransport(t);
     t.send(['ack;']);
+    expect(t.writable).toBe(true); // the next packet need not wait for this write
     t.send(['message:new;', 'receipt;']);
     await Promise.resolve().then(() => t.send(['late-in-turn;'])); // a promise continuation
     expect(tcp.writableCorked).toBe(1);
@@ -61,5 +70,6 @@ describe('corkTransport (a real TCP connection)', () => {
     corkTransport(t);
     t.send(['x']);
     expect(tcp.writableCorked).toBe(0);
+    expect(t.writable).toBe(false);
   });
 });

@@ -3,6 +3,8 @@ import type { Server } from 'socket.io';
 
 export interface WsTransport {
   name: string;
+  /** engine.io holds further packets in its own buffer while this is false. */
+  writable: boolean;
   send(packets: unknown[]): void;
   socket?: { _socket?: TcpSocket };
 }
@@ -11,7 +13,8 @@ export interface WsTransport {
  * Coalesces the WebSocket frames a connection is sent in one turn of the event loop into one
  * write: the TCP socket under a websocket transport is corked at the first frame and uncorked
  * once the running code and its promise continuations are done. A group commit releases many
- * acks and broadcasts at once; without this each frame would be a system call of its own.
+ * acks and broadcasts at once, and a message goes out with its receipt; without this each
+ * frame would be a system call (and a TCP segment) of its own.
  */
 export function corkPerTurn(io: Server): void {
   io.engine.on('connection', (conn: EngineSocket) => {
@@ -43,5 +46,9 @@ export function corkTransport(transport: WsTransport): void {
       process.nextTick(uncork);
     }
     send(packets);
+    // engine.io marks the transport busy until the kernel took the frames, and queues what
+    // follows for a later write. Nothing reaches the kernel while corked, so let the rest of
+    // the turn's packets (the receipt after a message:new, say) join this write.
+    transport.writable = true;
   };
 }

@@ -11,6 +11,7 @@ import {
   expectPublicUser,
   sleep,
 } from '../helpers/chat.js';
+import { RawSocket } from '../helpers/raw-socket.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectSocket, disconnected, waitForNew, type TestSocket } from '../helpers/socket.js';
 
@@ -103,6 +104,58 @@ describe('message fan-out', () => {
     });
     const expected = { conversationId: dm.id, userId: b!.id, deliveredSeq: 1, readSeq: 1 };
     for (const s of [a1, b1, b2]) expect(await s.waitFor('receipt')).toEqual(expected);
+  });
+});
+
+describe('writes per turn', () => {
+  it('sends an ack, its message:new and its receipt to a socket in one TCP write', async () => {
+    const [a, b] = await users(2);
+    const dm = await chat.direct(a!, b!);
+    const [ra, rb] = await Promise.all([
+      RawSocket.open(t.url, a!.token),
+      RawSocket.open(t.url, b!.token),
+    ]);
+    try {
+      await sleep(QUIET_MS); // presence and the like are over
+      // Count the writes each user's server-side TCP socket hands to the kernel.
+      const writesTo = (userId: number) => {
+        const sock = [...t.server.realtime.io.sockets.sockets.values()].find(
+          (x) => (x.data as { actor: { userId: number } }).actor.userId === userId,
+        )!;
+        const tcp = (sock.conn as unknown as { transport: { socket: { _socket: any } } }).transport
+          .socket._socket;
+        const writes: string[] = [];
+        for (const m of ['_write', '_writev'] as const) {
+          const orig = tcp[m].bind(tcp);
+          tcp[m] = (chunk: unknown, ...rest: unknown[]) => {
+            const parts = Array.isArray(chunk)
+              ? chunk.map((c: { chunk: Buffer | string }) => String(c.chunk))
+              : [String(chunk)];
+            writes.push(parts.join(''));
+            return orig(chunk, ...rest);
+          };
+        }
+        return writes;
+      };
+      const [ca, cb] = [writesTo(a!.id), writesTo(b!.id)];
+      const ack = await ra.emit('message:send', {
+        conversationId: dm.id,
+        clientId: cid(),
+        body: 'one write',
+      });
+      expect(ack.ok).toBe(true);
+      await rb.waitFrame((f) => f.includes('"receipt"'));
+      await ra.waitFrame((f) => f.includes('"receipt"'));
+      await sleep(100);
+      // The sender: ack, message:new, receipt; the peer: message:new, receipt. One write each.
+      expect(ca).toHaveLength(1);
+      expect(cb).toHaveLength(1);
+      for (const part of ['"message:new"', '"receipt"', 'one write']) expect(ca[0]).toContain(part);
+      for (const part of ['"message:new"', '"receipt"']) expect(cb[0]).toContain(part);
+    } finally {
+      ra.close();
+      rb.close();
+    }
   });
 });
 
