@@ -1,6 +1,13 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  MysqlDialect,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type SqliteDatabase,
+} from 'kysely';
 import { createPool as createMysqlPool } from 'mysql2';
 import pg from 'pg';
 import type { DatabaseKind } from '../config.js';
@@ -50,7 +57,9 @@ export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
         intervalMs: 1000,
         onError: (message) => opts.onCheckpointError?.(message),
       });
-      const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      const db = new Kysely<Database>({
+        dialect: new SqliteDialect({ database: reusingStatements(sqlite) }),
+      });
       return {
         db,
         kind: 'sqlite',
@@ -94,6 +103,30 @@ export function openDatabase(opts: DatabaseOptions): DatabaseHandle {
       return { db, kind: 'mysql', sqlite: null, close: () => db.destroy() };
     }
   }
+}
+
+/**
+ * better-sqlite3 as Kysely sees it, but each SQL text is compiled once and its statement reused
+ * (Kysely asks for a new one on every query, and compiling cost more than running). Kysely
+ * runs a statement to completion before it asks for the next, so sharing one is safe. The
+ * least recently used of more than `size` texts are dropped (IN lists make texts vary).
+ */
+function reusingStatements(sqlite: SQLite.Database, size = 1000): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let s = cache.get(text);
+      if (s) {
+        cache.delete(text);
+      } else {
+        s = sqlite.prepare(text);
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, s);
+      return s as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
 }
 
 /** Answers whether the database is reachable (used by /readyz). */

@@ -135,3 +135,16 @@ export class GroupCommit {
     while (this.queue.length) await this.flush();
   }
 }
+
+/**
+ * A write that should not cost a disk sync of its own: joins the group commit on SQLite (run
+ * synchronously on the raw connection), runs `elsewhere` on PostgreSQL and MariaDB, whose own
+ * group commit already shares syncs between concurrent transactions.
+ */
+export function groupWrite<T>(
+  commits: GroupCommit | null,
+  onSqlite: Work<T>,
+  elsewhere: () => Promise<T>,
+): Promise<T> {
+  return commits ? commits.run(onSqlite) : elsewhere();
+}

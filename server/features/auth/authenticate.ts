@@ -6,7 +6,9 @@ import {
   renewLiveSession,
   renewLiveSessionSqlite,
   touchSession,
+  touchSessionSqlite,
 } from './sessions.queries.js';
+import { groupWrite } from '../../db/group-commit.js';
 
 interface SessionState {
   revoked_at: number | null;
@@ -73,8 +75,13 @@ export async function checkSession(
       ? new AppError('session_expired', 'Your session has ended')
       : problem;
   const now = deps.now();
-  if (renew && now - s.last_active_at >= touchIntervalMs(deps))
-    await touchSession(deps.db, sessionId, now);
+  if (renew && now - s.last_active_at >= touchIntervalMs(deps)) {
+    await groupWrite(
+      deps.commits,
+      (sqlite) => touchSessionSqlite(sqlite, sessionId, now),
+      () => touchSession(deps.db, sessionId, now),
+    );
+  }
   return { userId, sessionId, isAdmin: s.is_admin === 1 };
 }
 
@@ -86,7 +93,9 @@ export async function checkSession(
 export function renewSession(deps: Deps, sessionId: number): Promise<boolean> {
   const now = deps.now();
   const idle = deps.config.sessionIdleMs;
-  return deps.commits
-    ? deps.commits.run((sqlite) => renewLiveSessionSqlite(sqlite, sessionId, now, idle))
-    : renewLiveSession(deps.db, sessionId, now, idle);
+  return groupWrite(
+    deps.commits,
+    (sqlite) => renewLiveSessionSqlite(sqlite, sessionId, now, idle),
+    () => renewLiveSession(deps.db, sessionId, now, idle),
+  );
 }

@@ -86,6 +86,14 @@ export async function touchSession(db: Db, sessionId: number, now: number): Prom
     .execute();
 }
 
+/** The same on SQLite, inside a group commit. */
+export function touchSessionSqlite(sqlite: SQLite.Database, sessionId: number, now: number): void {
+  prepared(
+    sqlite,
+    'update sessions set last_active_at = ? where id = ? and revoked_at is null',
+  ).run(now, sessionId);
+}
+
 const RENEW_LIVE_SQL = `update sessions set last_active_at = ?
   where id = ? and revoked_at is null and expires_at > ? and last_active_at > ?
   and exists (select 1 from users where users.id = sessions.user_id and users.is_active = 1)`;

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual, webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify, decodeProtectedHeader } from 'jose';
 import { LIMITS } from '../../../protocol/limits.js';
 import { AppError } from '../../errors.js';
@@ -14,10 +14,21 @@ export interface AccessClaims {
 
 /** Signs and checks access tokens (JWT HS256) and refresh tokens (HMAC over session and generation). */
 export class TokenService {
+  /** The HMAC key, imported once: jose would import a raw secret again on every call. */
+  private readonly key: Promise<webcrypto.CryptoKey>;
+
   constructor(
     private readonly secret: Uint8Array,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.key = webcrypto.subtle.importKey(
+      'raw',
+      new Uint8Array(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
+  }
 
   async signAccess(claims: AccessClaims): Promise<{ token: string; expiresAt: number }> {
     const iat = this.now();
@@ -29,7 +40,7 @@ export class TokenService {
       .setAudience(AUDIENCE)
       .setIssuedAt(Math.floor(iat / 1000))
       .setExpirationTime(Math.floor(expiresAt / 1000))
-      .sign(this.secret);
+      .sign(await this.key);
     return { token, expiresAt };
   }
 
@@ -48,7 +59,7 @@ export class TokenService {
       ) {
         throw bad();
       }
-      const { payload } = await jwtVerify(token, this.secret, {
+      const { payload } = await jwtVerify(token, await this.key, {
         algorithms: ['HS256'],
         issuer: ISSUER,
         audience: AUDIENCE,

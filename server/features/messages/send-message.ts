@@ -2,6 +2,7 @@ import type { Message } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
 import { forbidden, isUniqueViolation, notFound } from '../../errors.js';
 import type { Outcome } from '../../events.js';
+import { groupWrite } from '../../db/group-commit.js';
 import { chaos } from '../../lib/chaos.js';
 import { findConversation, memberCursors } from '../conversations/conversations.queries.js';
 import { visibleToOutsiders } from '../conversations/conversation.policy.js';
@@ -84,22 +85,25 @@ const notStored = new Error('not stored');
  * in a transaction of its own elsewhere. Null: the sender is not a member, nothing stored.
  */
 async function store(deps: Deps, m: NewMessage): Promise<StoredMessage | null> {
-  if (deps.commits) {
-    return deps.commits.run((sqlite) => {
+  return groupWrite(
+    deps.commits,
+    (sqlite) => {
       const stored = storeMessageSqlite(sqlite, m);
       if (stored) chaos('before_commit', m.body);
       return stored;
-    });
-  }
-  try {
-    return await deps.db.transaction().execute(async (trx) => {
-      const stored = await storeMessage(trx, deps.dbKind, m);
-      if (!stored) throw notStored;
-      chaos('before_commit', m.body);
-      return stored;
-    });
-  } catch (err) {
-    if (err === notStored) return null;
-    throw err;
-  }
+    },
+    async () => {
+      try {
+        return await deps.db.transaction().execute(async (trx) => {
+          const stored = await storeMessage(trx, deps.dbKind, m);
+          if (!stored) throw notStored;
+          chaos('before_commit', m.body);
+          return stored;
+        });
+      } catch (err) {
+        if (err === notStored) return null;
+        throw err;
+      }
+    },
+  );
 }

@@ -2,7 +2,8 @@ import type { Deps, PresenceView } from '../../context.js';
 import type { DomainEvent } from '../../events.js';
 import { isoOrNull } from '../../lib/time.js';
 import { contactsOf } from '../conversations/conversations.queries.js';
-import { updateUser, findUserById } from '../users/users.queries.js';
+import { groupWrite } from '../../db/group-commit.js';
+import { updateUser, findUserById, setLastSeenSqlite } from '../users/users.queries.js';
 
 /**
  * Where users are online. Sockets are counted per node; a user is online while any node
@@ -83,7 +84,11 @@ export async function userCameOnline(deps: Deps, userId: number): Promise<Domain
 /** A user's last socket closed: record when they were last seen and tell their contacts. */
 export async function userWentOffline(deps: Deps, userId: number): Promise<DomainEvent[]> {
   const now = deps.now();
-  await updateUser(deps.db, userId, { last_seen_at: now });
+  await groupWrite(
+    deps.commits,
+    (sqlite) => setLastSeenSqlite(sqlite, userId, now),
+    () => updateUser(deps.db, userId, { last_seen_at: now }),
+  );
   const recipients = await contactsOf(deps.db, userId);
   return [
     ...deps.typing.stopAll(userId),

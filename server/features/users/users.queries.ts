@@ -1,3 +1,5 @@
+import type SQLite from 'better-sqlite3';
+import { prepared } from '../../db/prepared.js';
 import { sql, type Insertable, type Updateable } from 'kysely';
 import { escapeLike, type Db } from '../../db/database.js';
 import type { UsersTable } from '../../db/schema.js';
@@ -57,6 +59,11 @@ export async function insertUser(db: Db, row: Insertable<UsersTable>): Promise<n
 export async function updateUser(db: Db, id: number, patch: Updateable<UsersTable>): Promise<void> {
   if (Object.keys(patch).length === 0) return;
   await db.updateTable('users').set(patch).where('id', '=', id).execute();
+}
+
+/** Records when a user was last seen, on SQLite inside a group commit. */
+export function setLastSeenSqlite(sqlite: SQLite.Database, userId: number, now: number): void {
+  prepared(sqlite, 'update users set last_seen_at = ? where id = ?').run(now, userId);
 }
 
 export async function lowestUserId(db: Db): Promise<number | undefined> {
