@@ -124,7 +124,7 @@ function reusingStatements(sqlite: SQLite.Database, size = 1000): SqliteDatabase
         if (cache.size >= size) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, s);
-      return s as unknown as ReturnType<SqliteDatabase['prepare']>;
+      return s;
     },
   };
 }

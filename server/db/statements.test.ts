@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Generated, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from './database.js';
 
@@ -19,12 +19,12 @@ describe('Kysely on SQLite reuses compiled statements', () => {
     const sqlite = handle.sqlite!;
     const compiled: string[] = [];
     const prepare = sqlite.prepare.bind(sqlite);
-    sqlite.prepare = ((text: string) => {
+    sqlite.prepare = (text: string) => {
       compiled.push(text);
       return prepare(text);
-    }) as typeof sqlite.prepare;
+    };
     await sql`create table t (id integer primary key, v text)`.execute(handle.db);
-    const db = handle.db as unknown as import('kysely').Kysely<{ t: { id: number; v: string } }>;
+    const db = handle.db as unknown as Kysely<{ t: { id: Generated<number>; v: string } }>;
     for (let i = 0; i < 5; i++)
       await db
         .insertInto('t')
