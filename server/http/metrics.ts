@@ -15,7 +15,10 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     name: 'parley_http_request_duration_seconds',
     help: 'HTTP request latency',
     labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: [
+      0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+      2.5, 5,
+    ],
     registers: [registry],
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -6,6 +6,8 @@ import { AppError } from '../../errors.js';
 const ISSUER = 'parley';
 const AUDIENCE = 'parley';
 const ACCESS_TTL_MS = LIMITS.accessTokenMinutes * 60_000;
+/** Verified access tokens remembered (the oldest forgotten first). */
+const VERIFIED_CACHE_SIZE = 50_000;
 
 export interface AccessClaims {
   userId: number;
@@ -44,8 +46,31 @@ export class TokenService {
     return { token, expiresAt };
   }
 
+  /**
+   * Tokens already verified, with their expiry: a client sends the same token on every call for
+   * 15 minutes, and checking its signature again would cost a trip through the crypto thread
+   * pool each time (the session behind it is still loaded on every call).
+   */
+  private readonly verified = new Map<string, AccessClaims & { expMs: number }>();
+
   /** Verifies an access token; any defect answers `unauthorized`. */
   async verifyAccess(token: string): Promise<AccessClaims> {
+    const bad = () => new AppError('unauthorized', 'A valid access token is required');
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expMs > this.now()) return { userId: known.userId, sessionId: known.sessionId };
+      this.verified.delete(token);
+      throw bad();
+    }
+    const claims = await this.verifySignature(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      this.verified.delete(this.verified.keys().next().value!);
+    }
+    this.verified.set(token, claims);
+    return { userId: claims.userId, sessionId: claims.sessionId };
+  }
+
+  private async verifySignature(token: string): Promise<AccessClaims & { expMs: number }> {
     const bad = () => new AppError('unauthorized', 'A valid access token is required');
     if (token.length > 4096) throw bad();
     try {
@@ -71,7 +96,7 @@ export class TokenService {
       if (!Number.isSafeInteger(userId) || userId <= 0) throw bad();
       if (typeof sessionId !== 'number' || !Number.isSafeInteger(sessionId) || sessionId <= 0)
         throw bad();
-      return { userId, sessionId };
+      return { userId, sessionId, expMs: (payload.exp ?? 0) * 1000 };
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw bad();
