@@ -10,10 +10,45 @@ import { runDm } from './scenarios/dm.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runHistory } from './scenarios/history.js';
 import { runSync } from './scenarios/sync.js';
+import { writeResultsMd } from './lib/results-md.js';
+
+/**
+ * Every scenario with its baseline, sized to finish in about a quarter of an hour on two cores,
+ * then bench/RESULTS.md. Options given to `all` apply to every scenario.
+ */
+async function runAll(rest: string[], opts: Options): Promise<void> {
+  const started = Date.now();
+  const command = `npm run bench -- all${rest.length ? ' ' + rest.join(' ') : ''}`;
+  const plan: Array<[string, Options, (ctx: ReturnType<typeof makeContext>) => Promise<void>]> = [
+    [
+      'dm',
+      { rates: '1000,2500,5000,7500,10000,12500,15000,17500,20000,25000', measure: '4' },
+      runDm,
+    ],
+    ['sync', { rates: '2500,5000,7500,10000,12500,15000,17500', measure: '3' }, runSync],
+    ['fanout', { measure: '4' }, runFanout],
+    ['connections', { count: '20000' }, runConnections],
+    ['history', {}, runHistory],
+  ];
+  for (const [scenario, defaults, run] of plan) {
+    const o: Options = { 'max-wait': '60', ...defaults, ...opts };
+    const ctx = makeContext(scenario, o, [
+      scenario,
+      ...Object.entries(o).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${String(v)}`)),
+    ]);
+    ctx.command = command;
+    ctx.log(`== ${scenario} (${Math.round((Date.now() - started) / 1000)} s into the run)`);
+    await run(ctx);
+  }
+  const file = await writeResultsMd(command);
+  process.stdout.write(`wrote ${file} after ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
 
 const USAGE = `usage: npm run bench -- <scenario> [options]
 
 scenarios
+  all          every scenario below with its baseline, then bench/RESULTS.md (about 15 minutes)
+  results      rewrite bench/RESULTS.md from bench/results/*.json
   dm           direct conversations, a ramp of send rates (Parley and the bare relay)
   fanout       one group of --members (1000) all online, --senders posting into it
   connections  --count (5000; the issue's size is 20000, capped by the open-file limit) idle sockets,
@@ -28,6 +63,7 @@ common options
   --rates a,b,c            offered rates (messages/s)       --workers N generator processes
   --p99 MS                 latency limit for "sustained" (200)
   --no-wait                do not wait for the machine's load average to drop below 1.0
+  --max-wait S             wait at most S seconds for it (600; 60 under all)
   --cpu-prof               (dm) profile the Parley server and summarize it
 `;
 
@@ -62,6 +98,13 @@ async function main(): Promise<void> {
       return runHistory(ctx);
     case 'sync':
       return runSync(ctx);
+    case 'all':
+      return runAll(argv.slice(1), opts);
+    case 'results': {
+      const file = await writeResultsMd(ctx.str('command', 'npm run bench -- all'));
+      ctx.log(`wrote ${file}`);
+      return;
+    }
     case 'profile': {
       const file = rest[0];
       if (!file) throw new Error('profile needs a .cpuprofile file');

@@ -40,7 +40,10 @@ export function makeContext(scenario: string, opts: Options, argv: string[]): Co
     machine: machineInfo(),
     quiet: {},
     async settle(label) {
-      const q = await waitForQuietMachine({ skip: opts['no-wait'] === true });
+      const q = await waitForQuietMachine({
+        skip: opts['no-wait'] === true,
+        maxSeconds: typeof opts['max-wait'] === 'string' ? Number(opts['max-wait']) : 600,
+      });
       ctx.quiet[label] = q;
       log(
         `load average before ${label}: ${q.loadAtRun.toFixed(2)}${q.loaded ? ' (machine busy: results marked as measured on a loaded machine)' : ''}`,

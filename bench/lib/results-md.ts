@@ -1,0 +1,212 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as prettier from 'prettier';
+import { BENCH_DIR } from './servers.js';
+import { RESULTS_DIR } from './report.js';
+
+const read = (name: string): any => {
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+};
+
+const fmt = (n: unknown, digits = 0): string =>
+  typeof n === 'number' && Number.isFinite(n)
+    ? n.toLocaleString('en', { maximumFractionDigits: digits })
+    : 'n/a';
+
+interface Row {
+  scenario: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+const mark = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : '**missed**');
+
+function stepAt(steps: any[] | undefined, rate: number): any {
+  return steps?.find((s) => s.rate === rate);
+}
+
+function dmRows(dm: any, sync: any): Row[] {
+  const rows: Row[] = [];
+  if (!dm) return rows;
+  const p = dm.results?.parley;
+  const b = dm.results?.baseline;
+  const ratio = p && b?.sustained ? p.sustained / b.sustained : null;
+  rows.push({
+    scenario: 'dm',
+    target: '≥ 10,000 msg/s sustained (p99 < 200 ms, no loss), each message durable before its ack',
+    measured: `${fmt(p?.sustained)} msg/s (bare relay ${fmt(b?.sustained)} msg/s)`,
+    met: p ? p.sustained >= 10_000 : null,
+  });
+  rows.push({
+    scenario: 'dm',
+    target: '≥ 0.5 × the bare relay’s sustained rate',
+    measured: ratio === null ? 'n/a' : `${fmt(ratio, 2)} ×`,
+    met: ratio === null ? null : ratio >= 0.5,
+  });
+  const at5k = stepAt(p?.steps, 5000);
+  rows.push({
+    scenario: 'dm',
+    target: 'p50 ≤ 5 ms, p99 ≤ 25 ms at 5,000 msg/s (send → recipient)',
+    measured: at5k
+      ? `p50 ${fmt(at5k.recipient.p50, 2)} ms, p99 ${fmt(at5k.recipient.p99, 2)} ms (ack p50 ${fmt(at5k.ack.p50, 2)}, p99 ${fmt(at5k.ack.p99, 2)})`
+      : 'n/a',
+    met: at5k ? at5k.recipient.p50 <= 5 && at5k.recipient.p99 <= 25 : null,
+  });
+  if (sync) {
+    const full = sync.ramps?.FULL?.sustained;
+    const normal = sync.ramps?.NORMAL?.sustained;
+    rows.push({
+      scenario: 'durability',
+      target: 'sustained rate with synchronous=FULL ≥ 0.9 × with NORMAL',
+      measured: `FULL ${fmt(full)} msg/s, NORMAL ${fmt(normal)} msg/s = ${fmt(sync.fullOverNormal, 2)} ×`,
+      met: typeof sync.fullOverNormal === 'number' ? sync.fullOverNormal >= 0.9 : null,
+    });
+    const w = sync.fsyncWindows?.FULL;
+    rows.push({
+      scenario: 'durability',
+      target: '≤ 0.1 fsync per message at 5,000 msg/s (FULL)',
+      measured: w
+        ? `${fmt(w.perMessage, 3)} per message (${fmt(w.fsync)} fsync + ${fmt(w.fdatasync)} fdatasync, counted with strace)`
+        : 'n/a (strace missing)',
+      met: w ? w.perMessage <= 0.1 : null,
+    });
+  }
+  return rows;
+}
+
+function fanoutRows(f: any): Row[] {
+  if (!f) return [];
+  const p = f.results?.parley;
+  const b = f.results?.baseline;
+  const ratio = p && b?.sustained ? p.sustained / b.sustained : null;
+  const best = p?.steps?.filter((s: any) => s.pass && s.rate <= p.sustained).at(-1);
+  return [
+    {
+      scenario: 'fanout',
+      target: '≥ 100,000 deliveries/s with send → last recipient p99 ≤ 100 ms',
+      measured: `${fmt(p?.sustainedDeliveriesPerSec)} deliveries/s${best ? ` (last-recipient p99 ${fmt(best.lastRecipient?.p99, 1)} ms)` : ''}`,
+      met: p ? p.sustainedDeliveriesPerSec >= 100_000 : null,
+    },
+    {
+      scenario: 'fanout',
+      target: '≥ 0.85 × the bare broadcast',
+      measured:
+        ratio === null
+          ? 'n/a'
+          : `${fmt(ratio, 2)} × (bare: ${fmt(b.sustainedDeliveriesPerSec)} deliveries/s)`,
+      met: ratio === null ? null : ratio >= 0.85,
+    },
+  ];
+}
+
+function connectionRows(c: any): Row[] {
+  if (!c) return [];
+  const p = c.results?.parley;
+  const b = c.results?.baseline;
+  const ratio = c.parleyOverBaselineBytesPerConnection;
+  return [
+    {
+      scenario: 'connections',
+      target: '≥ 50,000 idle authenticated connections per GiB of server RSS',
+      measured: `${fmt(p?.connectionsPerGiB)} per GiB (${fmt(p?.bytesPerConnection)} bytes each, ${fmt(p?.connected)} connected; the open-file limit is ${fmt(p?.fdLimit)})`,
+      met: p ? p.connectionsPerGiB >= 50_000 : null,
+    },
+    {
+      scenario: 'connections',
+      target: '≤ 1.3 × the bare server’s bytes per connection',
+      measured:
+        typeof ratio === 'number'
+          ? `${fmt(ratio, 2)} × (bare: ${fmt(b?.bytesPerConnection)} bytes)`
+          : 'n/a',
+      met: typeof ratio === 'number' ? ratio <= 1.3 : null,
+    },
+    {
+      scenario: 'connections',
+      target: 'all reconnect within 20 s of a storm, nothing lost',
+      measured: p
+        ? `${fmt(p.storm.allBackSeconds, 1)} s (bare: ${fmt(b?.storm?.allBackSeconds, 1)} s); ${fmt(p.storm.chatter?.acked)} messages sent during it, ${fmt(p.storm.chatter?.missing ?? 0)} missing`
+        : 'n/a',
+      met: p ? p.storm.allBackSeconds <= 20 && !(p.storm.chatter?.missing > 0) : null,
+    },
+  ];
+}
+
+function historyRows(h: any): Row[] {
+  const pages = h?.results?.parley?.pages;
+  if (!pages) return [];
+  const p99 = (k: string) => pages[k]?.serverP99UpToMs;
+  const worst = Math.max(...['newest', 'middle', 'oldest'].map((k) => p99(k) ?? Infinity));
+  const ratio = p99('oldest') / p99('newest');
+  return [
+    {
+      scenario: 'history',
+      target: 'server-side page p99 ≤ 2 ms (newest, middle, oldest page)',
+      measured: ['newest', 'middle', 'oldest'].map((k) => `${k} ≤ ${fmt(p99(k), 2)} ms`).join(', '),
+      met: Number.isFinite(worst) ? worst <= 2 : null,
+    },
+    {
+      scenario: 'history',
+      target: 'oldest page p99 ≤ 1.5 × the newest',
+      measured: Number.isFinite(ratio) ? `${fmt(ratio, 2)} ×` : 'n/a',
+      met: Number.isFinite(ratio) ? ratio <= 1.5 : null,
+    },
+  ];
+}
+
+/** Writes bench/RESULTS.md from the JSON in bench/results (and bench/NOTES.md, if present). */
+export async function writeResultsMd(command: string): Promise<string> {
+  const dm = read('dm');
+  const sync = read('sync');
+  const fanout = read('fanout');
+  const connections = read('connections');
+  const history = read('history');
+  const any = dm ?? fanout ?? connections ?? history ?? sync;
+  const m = any?.machine;
+  const rows = [
+    ...dmRows(dm, sync),
+    ...fanoutRows(fanout),
+    ...connectionRows(connections),
+    ...historyRows(history),
+  ];
+  const loaded = [dm, sync, fanout, connections, history].some((r) => r?.measuredOnLoadedMachine);
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Measured ${any?.date?.slice(0, 16).replace('T', ' ') ?? '?'} UTC with \`${command}\`, the server and the load generators sharing one machine:`,
+    '',
+    `- ${m?.cores ?? '?'} cores, ${m?.cpuModel ?? '?'}, ${m?.memoryGiB ?? '?'} GiB, ${m?.kernel ?? '?'}`,
+    `- disk: ${m?.disk ?? '?'}`,
+    `- Node ${m?.node ?? '?'}; Parley on SQLite (WAL, \`synchronous=FULL\` unless said otherwise)`,
+    loaded
+      ? '- **The load average was above 1 before at least one system was measured**: see each JSON file’s `loadChecks`.'
+      : '- The machine was quiet (load average below 1) before each system was measured.',
+    '',
+    'Every scenario runs Parley and a bare Socket.IO relay (`bench/baseline-server.ts`: the same Socket.IO version and settings, no authentication, no database, no validation) in the same invocation. Latency is measured from the scheduled send time (open loop), so a server that falls behind shows it. Raw numbers: `bench/results/<scenario>.json`.',
+    '',
+    '| scenario | target | measured | |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.scenario} | ${r.target} | ${r.measured} | ${mark(r.met)} |`),
+    '',
+    '## Charts',
+    '',
+    ...[
+      ['dm', 'direct messages, a ramp of send rates'],
+      ['sync', 'durability: synchronous=FULL against NORMAL'],
+      ['fanout', 'one group of 1,000 members, all online'],
+      ['connections', 'idle connections, memory, and a reconnect storm'],
+      ['history', 'pages of a 1,000,000-message database under dm load'],
+    ].flatMap(([name, what]) =>
+      existsSync(path.join(RESULTS_DIR, `${name}.svg`))
+        ? [`### ${name}: ${what}`, '', `![${name}](results/${name}.svg)`, '']
+        : [],
+    ),
+  ];
+  const notes = path.join(BENCH_DIR, 'NOTES.md');
+  if (existsSync(notes)) lines.push(readFileSync(notes, 'utf8').trim(), '');
+  const file = path.join(BENCH_DIR, 'RESULTS.md');
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(lines.join('\n'), { ...config, parser: 'markdown' }));
+  return file;
+}
