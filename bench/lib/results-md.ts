@@ -126,9 +126,9 @@ function connectionRows(c: any): Row[] {
       scenario: 'connections',
       target: 'all reconnect within 20 s of a storm, nothing lost',
       measured: p
-        ? `${fmt(p.storm.allBackSeconds, 1)} s (bare: ${fmt(b?.storm?.allBackSeconds, 1)} s); ${fmt(p.storm.chatter?.acked)} messages sent during it, ${fmt(p.storm.chatter?.missing ?? 0)} missing`
+        ? `${fmt(p.storm.allBackSeconds, 1)} s (bare: ${fmt(b?.storm?.allBackSeconds, 1)} s); ${fmt(p.storm.chatter?.acked)} messages sent during it, ${fmt(p.storm.chatter?.lost ?? 0)} lost`
         : 'n/a',
-      met: p ? p.storm.allBackSeconds <= 20 && !(p.storm.chatter?.missing > 0) : null,
+      met: p ? p.storm.allBackSeconds <= 20 && !(p.storm.chatter?.lost > 0) : null,
     },
   ];
 }
