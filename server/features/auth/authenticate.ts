@@ -95,7 +95,7 @@ export function renewSession(deps: Deps, sessionId: number): Promise<boolean> {
   const idle = deps.config.sessionIdleMs;
   return groupWrite(
     deps.commits,
-    (sqlite) => renewLiveSessionSqlite(sqlite, sessionId, now, idle),
+    (sqlite) => renewLiveSessionSqlite(sqlite, deps.db, sessionId, now, idle),
     () => renewLiveSession(deps.db, sessionId, now, idle),
   );
 }

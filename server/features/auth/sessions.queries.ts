@@ -94,21 +94,12 @@ export function touchSessionSqlite(sqlite: SQLite.Database, sessionId: number, n
   ).run(now, sessionId);
 }
 
-const RENEW_LIVE_SQL = `update sessions set last_active_at = ?
-  where id = ? and revoked_at is null and expires_at > ? and last_active_at > ?
-  and exists (select 1 from users where users.id = sessions.user_id and users.is_active = 1)`;
-
 /**
  * Renews a session's activity only while it is alive (not revoked, not idle, not past its cap,
- * its user active): one statement that both checks and renews. True when it was alive.
+ * its user active): one statement that both checks and renews.
  */
-export async function renewLiveSession(
-  db: Db,
-  sessionId: number,
-  now: number,
-  idleMs: number,
-): Promise<boolean> {
-  const r = await db
+function renewLive(db: Db, sessionId: number, now: number, idleMs: number) {
+  return db
     .updateTable('sessions')
     .set({ last_active_at: now })
     .where('id', '=', sessionId)
@@ -123,19 +114,30 @@ export async function renewLiveSession(
           .whereRef('users.id', '=', 'sessions.user_id')
           .where('users.is_active', '=', 1),
       ),
-    )
-    .executeTakeFirst();
+    );
+}
+
+/** Renews a live session (see renewLive); true when it was alive. */
+export async function renewLiveSession(
+  db: Db,
+  sessionId: number,
+  now: number,
+  idleMs: number,
+): Promise<boolean> {
+  const r = await renewLive(db, sessionId, now, idleMs).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** The same on SQLite, run inside a group commit with a prepared statement. */
+/** The same statement on SQLite's raw connection, inside a group commit, prepared once. */
 export function renewLiveSessionSqlite(
   sqlite: SQLite.Database,
+  db: Db,
   sessionId: number,
   now: number,
   idleMs: number,
 ): boolean {
-  return prepared(sqlite, RENEW_LIVE_SQL).run(now, sessionId, now, now - idleMs).changes > 0;
+  const q = renewLive(db, sessionId, now, idleMs).compile();
+  return prepared(sqlite, q.sql).run(...q.parameters).changes > 0;
 }
 
 /** Revokes sessions of a user: all, all but one, or the listed ones. Returns the ids revoked. */

@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
+import { memberIds } from '../conversations/conversations.queries.js';
 import type { MessageRow } from './message.presenter.js';
 
 export interface NewMessage {
@@ -43,14 +44,9 @@ export async function allocateSeq(
   return row ? Number(row.last_seq) : null;
 }
 
-/** Inserts a message with its seq (inside the allocating transaction); returns the stored row. */
-export async function insertMessage(
-  trx: Db,
-  kind: DatabaseKind,
-  m: NewMessage,
-  seq: number,
-): Promise<MessageRow> {
-  const values = {
+/** The columns a new message is stored with. */
+function messageValues(m: NewMessage, seq: number): Omit<MessageRow, 'id' | 'edited_at'> {
+  return {
     conversation_id: m.conversationId,
     seq,
     sender_id: m.senderId,
@@ -60,6 +56,16 @@ export async function insertMessage(
     meta: m.meta === null ? null : JSON.stringify(m.meta),
     created_at: m.now,
   };
+}
+
+/** Inserts a message with its seq (inside the allocating transaction); returns the stored row. */
+export async function insertMessage(
+  trx: Db,
+  kind: DatabaseKind,
+  m: NewMessage,
+  seq: number,
+): Promise<MessageRow> {
+  const values = messageValues(m, seq);
   let id: number;
   if (kind === 'mysql') {
     const r = await trx.insertInto('messages').values(values).executeTakeFirst();
@@ -111,7 +117,7 @@ export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): Stor
     { pluck: true },
   ).get(m.now, m.conversationId);
   if (seq === undefined) return null;
-  const meta = m.meta === null ? null : JSON.stringify(m.meta);
+  const v = messageValues(m, seq);
   const id = prepared<
     [number, number, number, string | null, string, string, string | null, number],
     number
@@ -119,24 +125,12 @@ export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): Stor
     sqlite,
     'insert into messages (conversation_id, seq, sender_id, client_id, kind, body, meta, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning id',
     { pluck: true },
-  ).get(m.conversationId, seq, m.senderId, m.clientId, m.kind, m.body, meta, m.now)!;
+  ).get(v.conversation_id, seq, v.sender_id, v.client_id, v.kind, v.body, v.meta, v.created_at)!;
   prepared(
     sqlite,
     'update members set delivered_seq = ?, read_seq = ? where conversation_id = ? and user_id = ? and read_seq < ?',
   ).run(seq, seq, m.conversationId, m.senderId, seq);
-  const row: MessageRow = {
-    id,
-    conversation_id: m.conversationId,
-    seq,
-    sender_id: m.senderId,
-    client_id: m.clientId,
-    kind: m.kind,
-    body: m.body,
-    meta,
-    created_at: m.now,
-    edited_at: null,
-  };
-  return { row, recipients };
+  return { row: { ...v, id, edited_at: null }, recipients };
 }
 
 /**
@@ -153,12 +147,7 @@ export async function storeMessage(
 ): Promise<StoredMessage | null> {
   const seq = await allocateSeq(trx, kind, m.conversationId, m.now);
   if (seq === null) return null;
-  const members = await trx
-    .selectFrom('members')
-    .select('user_id')
-    .where('conversation_id', '=', m.conversationId)
-    .execute();
-  const recipients = members.map((r) => r.user_id);
+  const recipients = await memberIds(trx, m.conversationId);
   if (!recipients.includes(m.senderId)) return null;
   const row = await insertMessage(trx, kind, m, seq);
   await trx
