@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Deps } from '../context.js';
 import type { ReadinessCheck } from '../features/health/health.routes.js';
 import { ClusterPresence } from './cluster-presence.js';
-import { connectRedis } from './redis.js';
+import { connectBlockingRedis, connectRedis } from './redis.js';
 import { RedisRateLimiter } from './redis-rate-limiter.js';
 
 /** What a node needs to work with others: shared limits, presence, fan-out, readiness. */
@@ -19,16 +19,28 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/** How long the fan-out's reader blocks on the stream waiting for new entries (XREAD BLOCK). */
+export const ADAPTER_BLOCK_MS = 5000;
+
 /**
  * Connects a node to Redis. Fan-out uses Socket.IO's Redis streams adapter: it reconnects and
- * resumes reading its stream by itself after a Redis outage. Emits a node makes while Redis is
- * down cannot be written to the stream and are lost to other nodes; the database stays the
- * source of truth, and clients fill the hole by seq (a gap in seqs, or their next catch-up).
+ * resumes reading its stream by itself after a Redis outage, from the last entry it read.
+ * Emits a node makes while Redis is down cannot be written to the stream and are lost to other
+ * nodes; the database stays the source of truth, and clients fill the hole by seq (a gap in
+ * seqs, or their next catch-up).
  */
 export function createCluster(url: string, prefix: string, log: FastifyBaseLogger): Cluster {
   const TYPING_CHANNEL = `${prefix}:typing-stop`;
   const redis = connectRedis(url, log, 'main');
   const adapterRedis = connectRedis(url, log, 'adapter');
+  // The adapter opens its stream reader (XREAD BLOCK) and its subscriber with duplicate():
+  // those must not inherit the fail-fast command timeout of the connection it writes with.
+  const readers: Redis[] = [];
+  adapterRedis.duplicate = () => {
+    const reader = connectBlockingRedis(url, log, `adapter-${readers.length}`, ADAPTER_BLOCK_MS);
+    readers.push(reader);
+    return reader;
+  };
   const presence = new ClusterPresence(redis, log, prefix);
   const limiter = new RedisRateLimiter(redis, log, prefix);
   const adapter = createAdapter(adapterRedis, {
@@ -36,6 +48,7 @@ export function createCluster(url: string, prefix: string, log: FastifyBaseLogge
     channelPrefix: `${prefix}:socket.io`,
     maxLen: 100_000,
     onlyPlaintext: true,
+    blockTimeInMs: ADAPTER_BLOCK_MS,
   });
   let typingSub: Redis | null = null;
   let unsubscribe: () => void = () => {};
@@ -78,6 +91,7 @@ export function createCluster(url: string, prefix: string, log: FastifyBaseLogge
       await presence.close();
       redis.disconnect();
       adapterRedis.disconnect();
+      for (const r of readers) r.disconnect();
     },
   };
 }
