@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { IsoTime } from './common.js';
+import { IsoTime, PlainText, Text } from './common.js';
 import { DisplayName, Email, Password, User, Username } from './users.js';
 
 export const RegisterInput = z
@@ -15,8 +15,10 @@ export type RegisterInput = z.infer<typeof RegisterInput>;
 
 export const LoginInput = z
   .strictObject({
-    login: z.string().trim().min(1).max(LIMITS.emailMax).describe('username or email'),
-    password: z.string().min(1).max(1024),
+    login: PlainText(Text({ trim: true, min: 1, max: LIMITS.emailMax })).describe(
+      'username or email',
+    ),
+    password: Text({ min: 1, max: 1024 }),
     remember: z.boolean().optional().default(false),
   })
   .meta({ id: 'LoginInput' });

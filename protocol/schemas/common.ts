@@ -1,12 +1,106 @@
 import { z } from 'zod';
 
+/** The zod issue message of a string that is not well-formed Unicode. */
+export const NOT_WELL_FORMED = 'must be well-formed Unicode (no lone surrogates)';
+
+// In a `u` expression a surrogate pair reads as one code point outside this range, so only an
+// unpaired half matches. String.prototype.isWellFormed says the same, but it is ES2024: the
+// type libraries here stop at ES2023 and the web client runs this code in browsers too.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** True when the string has no lone surrogate, i.e. it can be encoded as UTF-8 and back. */
+export const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s);
+
+// Characters that render as nothing: zero-width spaces and joiners, direction marks, bidi
+// embeddings, overrides and isolates, word joiner and invisible operators, the byte-order mark.
+const VISIBLE = /[^\s\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/u;
+
+/** True when something is left after setting aside white space and invisible characters. */
+export const hasVisibleCharacter = (s: string): boolean => VISIBLE.test(s);
+
+/** JavaScript's white space and line terminators (what `\s` matches), except U+FEFF. */
+const isSpace = (c: number): boolean =>
+  c === 0x20 ||
+  (c >= 0x09 && c <= 0x0d) ||
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000;
+
+/**
+ * `String.prototype.trim` without U+FEFF, which JavaScript counts as white space but the
+ * contract counts as an invisible character: those are never stripped from text that has
+ * other characters. A loop, not `/\s+$/`, whose backtracking is quadratic on long runs of spaces.
+ */
+export function trimSpace(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isSpace(s.charCodeAt(start))) start++;
+  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
+export interface TextOptions {
+  /** Strip white space at both ends (see `trimSpace`) before any length check. */
+  trim?: boolean;
+  /** Fewest UTF-16 code units, counted after trimming. */
+  min?: number;
+  /** Most UTF-16 code units, counted after trimming. */
+  max?: number;
+  tooShort?: string;
+  tooLong?: string;
+}
+
+/**
+ * The root of every text field the API accepts: build string inputs on `Text()`, never on
+ * `z.string()`. A lone surrogate has no UTF-8 form: the database drivers silently store it as
+ * U+FFFD (three of them on SQLite), so what is read back would differ from what was acked. The
+ * check aborts, and comes first, so a broken string is reported as that, not as too long.
+ *
+ * The contract counts lengths in UTF-16 code units (JavaScript's `length`), but zod's `.min()`
+ * and `.max()` count code points. So the unit count is checked first, aborting, and zod's
+ * checks follow only to put `minLength`/`maxLength` in the OpenAPI document: a string within
+ * `max` units is within `max` code points, and a non-empty one has a code point, but `min` > 1
+ * could be met in units and missed in code points, so zod's `.min()` is only declared for 1.
+ */
+export function Text(opts: TextOptions = {}): z.ZodString {
+  let s = z.string().refine(isWellFormed, { message: NOT_WELL_FORMED, abort: true });
+  if (opts.trim) s = s.overwrite(trimSpace);
+  const { min, max } = opts;
+  if (min !== undefined) {
+    const message =
+      opts.tooShort ?? (min === 1 ? 'must not be empty' : `must be at least ${min} characters`);
+    s = s.refine((v) => v.length >= min, { message, abort: true });
+    if (min === 1) s = s.min(min, message);
+  }
+  if (max !== undefined) {
+    const message = opts.tooLong ?? `must be at most ${max} characters`;
+    s = s.refine((v) => v.length <= max, { message, abort: true }).max(max, message);
+  }
+  return s;
+}
+
+/** Text without control characters other than tab and line breaks (no NUL, no escapes). */
+export const PlainText = (s: z.ZodString) =>
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  s.refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), {
+    message: 'must not contain control characters',
+  });
+
+/** Refuses text that would render as nothing: only white space and invisible characters. */
+export const Visible = (s: z.ZodString) =>
+  s.refine(hasVisibleCharacter, { message: 'must contain a visible character' });
+
 /**
  * A whole number in a path or query string, in plain decimal digits only: `0x10`, `1.0`,
  * ` 1` and `1e3` are refused rather than read as numbers.
  */
 export const DecimalInt = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
+  Text()
     .regex(/^\d{1,16}$/, 'must be a whole number in decimal digits')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
@@ -24,12 +118,5 @@ export const ErrorBodySchema = z
     }),
   })
   .meta({ id: 'Error' });
-
-/** Text without control characters other than tab and line breaks (no NUL, no escapes). */
-export const PlainText = (s: z.ZodString) =>
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  s.refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), {
-    message: 'must not contain control characters',
-  });
 
 export const IsoTime = z.iso.datetime().describe('ISO-8601 UTC time with milliseconds');

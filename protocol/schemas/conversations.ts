@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { DecimalInt, IsoTime, PlainText } from './common.js';
+import { DecimalInt, IsoTime, PlainText, Text, trimSpace, Visible } from './common.js';
 import { PublicUser } from './users.js';
 
 const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -77,17 +77,23 @@ export const ConversationWithMembers = Conversation.extend({ members: z.array(Me
 });
 export type ConversationWithMembers = z.infer<typeof ConversationWithMembers>;
 
-export const MessageBody = PlainText(
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(LIMITS.messageBodyMax, `must be at most ${LIMITS.messageBodyMax} characters`),
+/** Trimmed, then 1–8000 UTF-16 units of what is kept, with at least one visible character. */
+export const MessageBody = Visible(
+  PlainText(Text({ trim: true, min: 1, max: LIMITS.messageBodyMax })),
 );
-export const ClientId = z.string().min(1).max(LIMITS.clientIdMax);
+/**
+ * An opaque key, kept exactly as sent. White space at its ends is refused, not trimmed (the
+ * client would no longer find its own key): MariaDB's PAD SPACE collation finds 'k' and 'k '
+ * equal, so they would be one key there and two on the other databases.
+ */
+export const ClientId = PlainText(Text({ min: 1, max: LIMITS.clientIdMax })).refine(
+  (v) => trimSpace(v) === v,
+  { message: 'must not begin or end with white space' },
+);
 
-export const GroupName = PlainText(z.string().trim().min(1).max(LIMITS.groupNameMax));
-export const Topic = PlainText(z.string().trim().max(LIMITS.topicMax));
+export const GroupName = Visible(PlainText(Text({ trim: true, min: 1, max: LIMITS.groupNameMax })));
+/** May be empty (no topic), so an invisible-only topic is allowed: it shows as no topic. */
+export const Topic = PlainText(Text({ trim: true, max: LIMITS.topicMax }));
 
 export const OpenDirectInput = z.strictObject({ userId: Id }).meta({ id: 'OpenDirectInput' });
 export type OpenDirectInput = z.infer<typeof OpenDirectInput>;
@@ -126,7 +132,9 @@ export const MemberParams = z.object({
 export type MemberParams = z.infer<typeof MemberParams>;
 
 export const PublicGroupsQuery = z.object({
-  query: z.string().max(LIMITS.searchQueryMax).optional().default(''),
+  query: PlainText(Text({ max: LIMITS.searchQueryMax }))
+    .optional()
+    .default(''),
 });
 export type PublicGroupsQuery = z.infer<typeof PublicGroupsQuery>;
 

@@ -1,19 +1,20 @@
 import { z } from 'zod';
 import { LIMITS, USERNAME_PATTERN } from '../limits.js';
-import { DecimalInt, IsoTime, PlainText } from './common.js';
+import { DecimalInt, IsoTime, PlainText, Text, Visible } from './common.js';
 
-export const Username = z
-  .string()
-  .trim()
-  .min(LIMITS.usernameMin)
-  .max(LIMITS.usernameMax)
-  .regex(USERNAME_PATTERN, 'may contain only letters, digits, "_", "." and "-"');
+export const Username = Text({
+  trim: true,
+  min: LIMITS.usernameMin,
+  max: LIMITS.usernameMax,
+}).regex(USERNAME_PATTERN, 'may contain only letters, digits, "_", "." and "-"');
 
-export const Email = z.string().trim().max(LIMITS.emailMax).pipe(z.email());
+export const Email = Text({ trim: true, max: LIMITS.emailMax }).pipe(z.email());
 
-/** Passwords are counted in Unicode code points, not UTF-16 units. */
-export const Password = z
-  .string()
+/**
+ * Passwords are counted in Unicode code points, not UTF-16 units. Any well-formed text goes,
+ * control characters included: a password is only hashed, never shown or stored as text.
+ */
+export const Password = Text()
   .refine((s) => [...s].length >= LIMITS.passwordMin, {
     message: `must be at least ${LIMITS.passwordMin} characters`,
   })
@@ -21,7 +22,10 @@ export const Password = z
     message: `must be at most ${LIMITS.passwordMax} characters`,
   });
 
-export const DisplayName = PlainText(z.string().trim().min(1).max(LIMITS.displayNameMax));
+/** A name that renders as nothing would make its owner impossible to tell apart or mention. */
+export const DisplayName = Visible(
+  PlainText(Text({ trim: true, min: 1, max: LIMITS.displayNameMax })),
+);
 
 export const PublicUser = z
   .object({
@@ -48,21 +52,23 @@ export const UpdateProfileInput = z
     username: Username.optional(),
     email: Email.optional(),
     displayName: DisplayName.optional(),
-    bio: PlainText(z.string().max(LIMITS.bioMax)).optional(),
+    bio: PlainText(Text({ max: LIMITS.bioMax })).optional(),
   })
   .meta({ id: 'UpdateProfileInput' });
 export type UpdateProfileInput = z.infer<typeof UpdateProfileInput>;
 
 export const ChangePasswordInput = z
   .strictObject({
-    currentPassword: z.string().max(1024),
+    currentPassword: Text({ max: 1024 }),
     newPassword: Password,
   })
   .meta({ id: 'ChangePasswordInput' });
 export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;
 
 export const SearchUsersQuery = z.object({
-  query: z.string().max(LIMITS.searchQueryMax).optional().default(''),
+  query: PlainText(Text({ max: LIMITS.searchQueryMax }))
+    .optional()
+    .default(''),
   limit: DecimalInt(1, LIMITS.searchLimitMax).optional().default(LIMITS.searchLimitDefault),
 });
 export type SearchUsersQuery = z.infer<typeof SearchUsersQuery>;
