@@ -56,7 +56,10 @@ export class ClusterPresence extends LocalPresence {
   private readonly online = new Set<number>();
   private readonly sub: Redis;
   private readonly timer: NodeJS.Timeout;
-  private offlineHandler: (userIds: number[]) => void = () => {};
+  // Users reaped before the gateway listens (the first heartbeat runs at construction) wait
+  // here, so their contacts still hear of it and their last-seen time is still written.
+  private reapedEarly: number[] = [];
+  private offlineHandler: (userIds: number[]) => void = (ids) => this.reapedEarly.push(...ids);
   private closed = false;
   private readonly K: ReturnType<typeof keys>;
 
@@ -136,6 +139,8 @@ export class ClusterPresence extends LocalPresence {
 
   override onOffline(handler: (userIds: number[]) => void): void {
     this.offlineHandler = handler;
+    const early = this.reapedEarly.splice(0);
+    if (early.length) handler(early);
   }
 
   /** Refreshes this node's heartbeat, re-asserts its users if Redis lost them, reaps dead nodes. */
