@@ -40,6 +40,8 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     expect(NUMERIC_VARS).toContain('PORT');
     expect(NUMERIC_VARS).toContain('SESSION_IDLE_MINUTES');
     expect(NUMERIC_VARS).toContain('LOGIN_MAX_FAILURES_PER_ACCOUNT');
+    expect(NUMERIC_VARS).toContain('LOGIN_MAX_FAILURES_PER_LOGIN');
+    expect(NUMERIC_VARS).toContain('LOGIN_ACCOUNT_WINDOW_SECONDS');
   });
 
   it.each(NUMERIC_VARS)('%s', (name) => {
@@ -83,6 +85,9 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     ARGON2_TIME_COST: ['1'],
     MAX_UPLOAD_MB: ['0'],
     SESSION_IDLE_MINUTES: ['0'],
+    LOGIN_MAX_FAILURES_PER_LOGIN: ['0'],
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: ['0'],
+    LOGIN_ACCOUNT_WINDOW_SECONDS: ['0'],
   };
   for (const [name, values] of Object.entries(cases)) {
     it(name, () => {
@@ -125,9 +130,35 @@ describe('loadConfig accepts good values', () => {
     expect(c.databaseKind).toBe('sqlite');
     expect(c.trustProxy).toBe(false);
     expect(c.sessionIdleMs).toBe(30 * 60_000);
-    expect(c.loginLimit).toEqual({ perAccount: 10, perIp: 50, windowSeconds: 900 });
+    // PROTOCOL (amendments of v1.1): 10 per login and address and 50 per address in 15
+    // minutes; 100 per account in an hour (OWASP ASVS 2.2.1).
+    expect(c.loginLimit).toEqual({
+      perLogin: 10,
+      perIp: 50,
+      windowSeconds: 900,
+      perAccount: 100,
+      accountWindowSeconds: 3600,
+    });
     expect(c.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
     expect(c.webRoot).toBeNull();
+  });
+
+  it('reads the sign-in limits', () => {
+    const c = loadConfig({
+      ...base(),
+      LOGIN_MAX_FAILURES_PER_LOGIN: '5',
+      LOGIN_MAX_FAILURES_PER_IP: '20',
+      LOGIN_FAILURE_WINDOW_SECONDS: '600',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '40',
+      LOGIN_ACCOUNT_WINDOW_SECONDS: '7200',
+    });
+    expect(c.loginLimit).toEqual({
+      perLogin: 5,
+      perIp: 20,
+      windowSeconds: 600,
+      perAccount: 40,
+      accountWindowSeconds: 7200,
+    });
   });
 
   it('reads TRUST_PROXY as on, off or proxy addresses', () => {

@@ -28,10 +28,25 @@ export interface Config {
   /** Fastify's trustProxy: off, on, or a comma-separated list of proxy addresses. */
   trustProxy: boolean | string;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
-  loginLimit: { perAccount: number; perIp: number; windowSeconds: number };
-  rateLimits: { signupsPerHour: number; searchesPerMinute: number; uploadsPerHour: number };
-  socket: {
+  /**
+   * Failed sign-ins allowed per (login as typed, client address) and per client address in
+   * `windowSeconds`, and per account from all addresses in `accountWindowSeconds`.
+   */
+  loginLimit: {
+    perLogin: number;
+    perIp: number;
+    windowSeconds: number;
+    perAccount: number;
+    accountWindowSeconds: number;
+  };
+  rateLimits: {
+    signupsPerHour: number;
+    searchesPerMinute: number;
+    uploadsPerHour: number;
+    /** Messages one user may send per second, over sockets and REST together (bursts of 2x). */
     messagesPerSecond: number;
+  };
+  socket: {
     eventsPerSecond: number;
     maxSocketsPerUser: number;
     sessionCheckSeconds: number;
@@ -256,17 +271,22 @@ export function loadConfig(env: Env = process.env): Config {
       parallelism: 1,
     },
     loginLimit: {
-      perAccount: intVar(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, 1, 10_000),
+      perLogin: intVar(env, 'LOGIN_MAX_FAILURES_PER_LOGIN', 10, 1, 10_000),
       perIp: intVar(env, 'LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100_000),
       windowSeconds: intVar(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+      perAccount: intVar(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 100, 1, 100_000),
+      accountWindowSeconds: intVar(env, 'LOGIN_ACCOUNT_WINDOW_SECONDS', 3600, 1, 86_400),
     },
     rateLimits: {
       signupsPerHour: intVar(env, 'RATE_LIMIT_SIGNUPS_PER_HOUR', 300, 1, 1_000_000),
       searchesPerMinute: intVar(env, 'RATE_LIMIT_SEARCHES_PER_MINUTE', 120, 1, 1_000_000),
       uploadsPerHour: intVar(env, 'RATE_LIMIT_UPLOADS_PER_HOUR', 60, 1, 1_000_000),
+      // SOCKET_MESSAGES_PER_SECOND is the older name, from when only sockets were limited.
+      messagesPerSecond: env.MESSAGES_PER_SECOND
+        ? intVar(env, 'MESSAGES_PER_SECOND', 20, 1, 1_000_000)
+        : intVar(env, 'SOCKET_MESSAGES_PER_SECOND', 20, 1, 1_000_000),
     },
     socket: {
-      messagesPerSecond: intVar(env, 'SOCKET_MESSAGES_PER_SECOND', 20, 1, 1_000_000),
       eventsPerSecond: intVar(env, 'SOCKET_EVENTS_PER_SECOND', 30, 1, 1_000_000),
       maxSocketsPerUser: intVar(env, 'MAX_SOCKETS_PER_USER', 32, 1, 100_000),
       sessionCheckSeconds: intVar(env, 'SESSION_CHECK_SECONDS', 30, 1, 3600),

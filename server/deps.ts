@@ -8,7 +8,7 @@ import { PasswordHasher } from './features/auth/passwords.js';
 import { TokenService } from './features/auth/tokens.js';
 import { LocalPresence } from './features/presence/presence.js';
 import { TypingService } from './features/typing/typing.js';
-import { MemoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { memoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
 
 /** Wires the services every use case needs; tests pass overrides (a clock, a limiter). */
 export function createDeps(
@@ -18,7 +18,7 @@ export function createDeps(
   overrides: Partial<Pick<Deps, 'now' | 'limiter' | 'presence'>> = {},
 ): Deps {
   const now = overrides.now ?? Date.now;
-  const limiter: RateLimiter = overrides.limiter ?? new MemoryRateLimiter(now);
+  const limiter: RateLimiter = overrides.limiter ?? memoryRateLimiter();
   const events = new EventBus();
   return {
     config,

@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import { LocalPresence } from '../features/presence/presence.js';
 
 const keys = (prefix: string) => ({
-  user: (id: number) => `${prefix}:presence:user:${id}`, // hash: node id → 1 while that node has a socket of the user
+  // hash: "<node>|<socket id>" → 1 for every socket of the user, on any node
+  user: (id: number) => `${prefix}:presence:user:${id}`,
   nodeUsers: (node: string) => `${prefix}:presence:node-users:${node}`, // set of users with a socket on that node
   heartbeat: (node: string) => `${prefix}:presence:heartbeat:${node}`,
   nodes: `${prefix}:presence:nodes`,
@@ -17,9 +18,20 @@ const keys = (prefix: string) => ({
 export const HEARTBEAT_MS = 5000;
 export const NODE_TTL_MS = 15_000;
 
-// Marks the user online on this node; returns 1 when they were offline everywhere before.
+// Counts a socket of the user on this node unless they have `cap` sockets on live nodes
+// already (-1 then). Returns 1 when the user was offline everywhere before, else 0.
 const CONNECT = `
-redis.call('HSET', KEYS[1], ARGV[1], 1)
+local live, alive = 0, {}
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local n = string.match(f, '^([^|]+)|')
+  if n == ARGV[1] then live = live + 1
+  elseif n then
+    if alive[n] == nil then alive[n] = redis.call('EXISTS', ARGV[5] .. n) end
+    if alive[n] == 1 then live = live + 1 end
+  end
+end
+if live >= tonumber(ARGV[4]) then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1] .. '|' .. ARGV[3], 1)
 redis.call('SADD', KEYS[2], ARGV[2])
 if redis.call('SADD', KEYS[3], ARGV[2]) == 1 then
   redis.call('PUBLISH', KEYS[4], '1:' .. ARGV[2])
@@ -28,15 +40,22 @@ end
 return 0
 `;
 
-// Marks the user gone from this node; returns 1 when no live node has them any more.
+// Uncounts one socket of the user on a node (ARGV[3]), or all of that node's ('' ), and the
+// sockets of nodes that stopped beating. Returns 1 when no live node has a socket of theirs.
 const DISCONNECT = `
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[2])
-local nodes = redis.call('HKEYS', KEYS[1])
-for _, n in ipairs(nodes) do
-  if redis.call('EXISTS', ARGV[3] .. n) == 1 then return 0 end
-  redis.call('HDEL', KEYS[1], n)
+local mine, others, alive = 0, false, {}
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local n = string.match(f, '^([^|]+)|')
+  if n == ARGV[1] then
+    if ARGV[3] == '' or f == ARGV[1] .. '|' .. ARGV[3] then redis.call('HDEL', KEYS[1], f)
+    else mine = mine + 1 end
+  elseif n then
+    if alive[n] == nil then alive[n] = redis.call('EXISTS', ARGV[4] .. n) end
+    if alive[n] == 1 then others = true else redis.call('HDEL', KEYS[1], f) end
+  end
 end
+if mine == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+if mine > 0 or others then return 0 end
 if redis.call('SREM', KEYS[3], ARGV[2]) == 1 then
   redis.call('PUBLISH', KEYS[4], '0:' .. ARGV[2])
   return 1
@@ -45,11 +64,11 @@ return 0
 `;
 
 /**
- * Presence across nodes, kept in Redis. Each node counts its own sockets, marks users in a
- * per-user hash, and refreshes a heartbeat; when a node stops beating for NODE_TTL_MS, another
- * node reaps its users (offline within about NODE_TTL_MS + HEARTBEAT_MS). Every node keeps a
- * replica of the online set (updated through pub/sub, reloaded every heartbeat) so that
- * `isOnline` answers without a round trip.
+ * Presence across nodes, kept in Redis. Every socket is an entry of its user's hash, so the
+ * per-user socket cap holds across nodes. Each node refreshes a heartbeat; when a node stops
+ * beating for NODE_TTL_MS, another node reaps its users (offline within about NODE_TTL_MS +
+ * HEARTBEAT_MS). Every node keeps a replica of the online set (updated through pub/sub,
+ * reloaded every heartbeat) so that `isOnline` answers without a round trip.
  */
 export class ClusterPresence extends LocalPresence {
   readonly nodeId = randomUUID();
@@ -88,11 +107,12 @@ export class ClusterPresence extends LocalPresence {
     return super.isOnline(userId) || this.online.has(userId);
   }
 
-  override async connect(userId: number): Promise<boolean> {
-    if (!this.addLocal(userId)) return false;
-    this.online.add(userId);
+  /** Counts the socket in Redis, where the per-user cap holds across every node. */
+  override async connect(userId: number, socketId: string, cap: number): Promise<boolean | null> {
+    if (this.socketCount(userId) >= cap) return null;
+    let r: unknown;
     try {
-      const r = await this.redis.eval(
+      r = await this.redis.eval(
         CONNECT,
         4,
         this.K.user(userId),
@@ -101,29 +121,43 @@ export class ClusterPresence extends LocalPresence {
         this.K.channel,
         this.nodeId,
         userId,
+        socketId,
+        cap,
+        this.K.heartbeat(''),
       );
-      return r === 1;
     } catch (err) {
+      // Redis is away: the cap holds on this node alone; the heartbeat writes it back later.
       this.warn(err);
-      return true;
+      if (this.socketCount(userId) >= cap) return null;
+      this.online.add(userId);
+      return this.addLocal(userId, socketId);
     }
+    if (r === -1) return null;
+    this.addLocal(userId, socketId);
+    this.online.add(userId);
+    return r === 1;
   }
 
-  override async disconnect(userId: number): Promise<boolean> {
-    if (!this.removeLocal(userId)) return false;
+  override async disconnect(userId: number, socketId: string): Promise<boolean> {
+    if (!this.sockets.get(userId)?.has(socketId)) return false;
+    this.removeLocal(userId, socketId);
     try {
-      const r = await this.markGone(this.nodeId, userId);
+      const r = await this.markGone(this.nodeId, userId, socketId);
       if (r === 1) this.online.delete(userId);
       return r === 1;
     } catch (err) {
       this.warn(err);
+      if (super.isOnline(userId)) return false;
       this.online.delete(userId);
       return true;
     }
   }
 
-  /** Takes a user off a node; resolves 1 when no live node has them any more. */
-  private markGone(node: string, userId: number): Promise<unknown> {
+  /**
+   * Takes a socket of a user off a node ('' for all of that node's); resolves 1 when no live
+   * node has a socket of theirs any more.
+   */
+  private markGone(node: string, userId: number, socketId: string): Promise<unknown> {
     return this.redis.eval(
       DISCONNECT,
       4,
@@ -133,6 +167,7 @@ export class ClusterPresence extends LocalPresence {
       this.K.channel,
       node,
       userId,
+      socketId,
       this.K.heartbeat(''),
     );
   }
@@ -168,8 +203,8 @@ export class ClusterPresence extends LocalPresence {
 
   private async reassert(): Promise<void> {
     const p = this.redis.pipeline();
-    for (const userId of this.sockets.keys()) {
-      p.hset(this.K.user(userId), this.nodeId, 1);
+    for (const [userId, ids] of this.sockets) {
+      for (const id of ids) p.hset(this.K.user(userId), `${this.nodeId}|${id}`, 1);
       p.sadd(this.K.nodeUsers(this.nodeId), userId);
       p.sadd(this.K.online, userId);
     }
@@ -186,7 +221,7 @@ export class ClusterPresence extends LocalPresence {
       const users = (await this.redis.smembers(this.K.nodeUsers(node))).map(Number);
       const offline: number[] = [];
       for (const userId of users) {
-        const r = await this.markGone(node, userId);
+        const r = await this.markGone(node, userId, '');
         if (r === 1 && !super.isOnline(userId)) {
           this.online.delete(userId);
           offline.push(userId);
@@ -213,7 +248,7 @@ export class ClusterPresence extends LocalPresence {
       const users = [...this.sockets.keys()];
       this.sockets.clear();
       for (const userId of users) {
-        await this.markGone(this.nodeId, userId);
+        await this.markGone(this.nodeId, userId, '');
       }
       await this.redis.del(this.K.heartbeat(this.nodeId), this.K.nodeUsers(this.nodeId));
       await this.redis.srem(this.K.nodes, this.nodeId);

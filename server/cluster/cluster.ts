@@ -3,15 +3,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../context.js';
 import type { ReadinessCheck } from '../features/health/health.routes.js';
+import type { TypingSignal } from '../features/typing/typing.js';
 import { ClusterPresence } from './cluster-presence.js';
 import { connectBlockingRedis, connectRedis } from './redis.js';
-import { RedisRateLimiter } from './redis-rate-limiter.js';
+import { redisRateLimiter, type RateLimiter } from '../lib/rate-limiter.js';
 
 /** What a node needs to work with others: shared limits, presence, fan-out, readiness. */
 export interface Cluster {
   redis: Redis;
   presence: ClusterPresence;
-  limiter: RedisRateLimiter;
+  limiter: RateLimiter;
   adapter: ReturnType<typeof createAdapter>;
   readiness: ReadinessCheck;
   /** Starts the cross-node relays that need the node's services. */
@@ -30,7 +31,7 @@ export const ADAPTER_BLOCK_MS = 5000;
  * seqs, or their next catch-up).
  */
 export function createCluster(url: string, prefix: string, log: FastifyBaseLogger): Cluster {
-  const TYPING_CHANNEL = `${prefix}:typing-stop`;
+  const TYPING_CHANNEL = `${prefix}:typing`;
   const redis = connectRedis(url, log, 'main');
   const adapterRedis = connectRedis(url, log, 'adapter');
   // The adapter opens its stream reader (XREAD BLOCK) and its subscriber with duplicate():
@@ -42,7 +43,7 @@ export function createCluster(url: string, prefix: string, log: FastifyBaseLogge
     return reader;
   };
   const presence = new ClusterPresence(redis, log, prefix);
-  const limiter = new RedisRateLimiter(redis, log, prefix);
+  const limiter = redisRateLimiter(redis, prefix);
   const adapter = createAdapter(adapterRedis, {
     streamName: `${prefix}:socket.io`,
     channelPrefix: `${prefix}:socket.io`,
@@ -51,7 +52,6 @@ export function createCluster(url: string, prefix: string, log: FastifyBaseLogge
     blockTimeInMs: ADAPTER_BLOCK_MS,
   });
   let typingSub: Redis | null = null;
-  let unsubscribe: () => void = () => {};
 
   return {
     redis,
@@ -65,28 +65,27 @@ export function createCluster(url: string, prefix: string, log: FastifyBaseLogge
       },
     },
     start(deps: Deps) {
-      // A message ends its sender's typing on whichever node holds that typing state.
-      unsubscribe = deps.events.subscribe((e) => {
-        if (e.type === 'message.created' && e.message.kind === 'text') {
-          redis
-            .publish(
-              TYPING_CHANNEL,
-              `${presence.nodeId}|${e.message.conversationId}|${e.message.senderId}`,
-            )
-            .catch(() => {});
-        }
+      // Typing lives on one node at a time; the signals that end or move it reach the others.
+      deps.typing.link((signal: TypingSignal) => {
+        redis
+          .publish(TYPING_CHANNEL, JSON.stringify({ node: presence.nodeId, signal }))
+          .catch(() => {});
       });
       typingSub = redis.duplicate();
       typingSub.on('error', () => {});
       void typingSub.subscribe(TYPING_CHANNEL).catch(() => {});
-      typingSub.on('message', (_c: string, msg: string) => {
-        const [node, conversationId, userId] = msg.split('|');
-        if (node === presence.nodeId) return;
-        deps.events.publishAll(deps.typing.stop(Number(conversationId), Number(userId)));
+      typingSub.on('message', (_c: string, text: string) => {
+        let msg: { node: string; signal: TypingSignal };
+        try {
+          msg = JSON.parse(text) as { node: string; signal: TypingSignal };
+        } catch {
+          return;
+        }
+        if (msg.node === presence.nodeId) return;
+        deps.events.publishAll(deps.typing.receive(msg.signal));
       });
     },
     async close() {
-      unsubscribe();
       typingSub?.disconnect();
       await presence.close();
       redis.disconnect();

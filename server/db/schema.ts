@@ -26,6 +26,8 @@ export interface SessionsTable {
   user_id: number;
   refresh_salt: string;
   refresh_gen: number;
+  /** When refresh_gen last moved up; null before the first refresh. */
+  refresh_rotated_at: Millis | null;
   remember: Flag;
   created_at: Millis;
   last_active_at: Millis;

@@ -15,7 +15,7 @@ export async function throttle(
     throw new AppError(
       'rate_limited',
       `Too many ${what}; try again in ${seconds} s`,
-      { retryAfterSeconds: seconds },
+      { retryAfterSeconds: seconds, retryAfterMs: Math.max(1, d.retryAfterMs) },
       seconds,
     );
   }

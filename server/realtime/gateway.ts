@@ -1,10 +1,9 @@
-import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Server, type ServerOptions } from 'socket.io';
 import { EV } from '../../protocol/events.js';
 import { MAX_SOCKET_PACKET_BYTES } from '../../protocol/limits.js';
 import type { Deps } from '../context.js';
-import { AppError, toAppError } from '../errors.js';
+import { AppError, notFound, toAppError } from '../errors.js';
 import type { DomainEvent } from '../events.js';
 import {
   authenticate,
@@ -14,9 +13,9 @@ import {
 } from '../features/auth/authenticate.js';
 import { registerMessageHandlers } from '../features/messages/messages.socket.js';
 import { userCameOnline, userWentOffline } from '../features/presence/presence.js';
-import { originAllowed } from '../http/origin.js';
-import { TokenBucket } from '../lib/token-bucket.js';
+import { memoryRateLimiter } from '../lib/rate-limiter.js';
 import { corkPerTurn } from './cork.js';
+import { refuseHandshakes } from './refusals.js';
 import type { Gate, ParleySocket, SocketData } from './handler.js';
 import { Publisher, sessionRoom, userRoom } from './publisher.js';
 
@@ -43,16 +42,6 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-/** Browsers send Origin; it must be this server's or an allowed one. Other clients send none. */
-function allowRequest(deps: Deps) {
-  return (req: IncomingMessage, cb: (err: string | null | undefined, ok: boolean) => void) => {
-    const origin = req.headers.origin;
-    if (origin === undefined) return cb(null, true);
-    const ok = originAllowed(origin, req.headers.host, deps.config.allowedOrigins);
-    cb(ok ? null : 'origin not allowed', ok);
-  };
-}
-
 /** Attaches Socket.IO to the app's HTTP server: handshake auth, rooms, handlers, publisher. */
 export function attachRealtime(
   app: FastifyInstance,
@@ -66,13 +55,12 @@ export function attachRealtime(
     maxHttpBufferSize: MAX_SOCKET_PACKET_BYTES,
     perMessageDeflate: false,
     httpCompression: false,
-    allowRequest: (req, cb) =>
-      draining ? cb('shutting down', false) : allowRequest(deps)(req, cb),
     pingInterval: 25_000,
     pingTimeout: 20_000,
     connectTimeout: 10_000,
   });
   corkPerTurn(io);
+  refuseHandshakes(io, deps, () => draining);
   const publisher = new Publisher(io, deps.events);
   const local = new Map<string, ParleySocket>();
 
@@ -84,10 +72,17 @@ export function attachRealtime(
 
   /** Socket events are session activity; at most once per interval this also re-checks the session. */
   let draining = false;
+  // Receipts and typing per socket: a flood guard of the connection itself, so node-local.
+  const socketBudget = memoryRateLimiter();
+  const { eventsPerSecond } = deps.config.socket;
   const gate: Gate = {
     touch: (socket) => touch(socket),
     accepting: () => !draining,
     inflight: 0,
+    spend: async (socket) => {
+      const d = await socketBudget.hit(socket.id, eventsPerSecond * 2, 2000);
+      return d.allowed ? 0 : Math.max(1, d.retryAfterMs);
+    },
   };
 
   const touch = async (socket: ParleySocket): Promise<boolean> => {
@@ -103,10 +98,10 @@ export function attachRealtime(
   };
 
   /** A presence count change, started now; a failure counts as no change. */
-  const started = (change: Promise<boolean>) =>
+  const started = <T extends boolean | null>(change: Promise<T>) =>
     change.catch((err: unknown) => {
       deps.log.warn({ err }, 'presence update failed');
-      return false;
+      return false as T;
     });
   // One user's presence changes are published in the order they happened: run concurrently,
   // a quick connect and disconnect could leave contacts seeing "online" last.
@@ -132,29 +127,37 @@ export function attachRealtime(
       );
       return;
     }
+    const refuse = (e: AppError) =>
+      next(Object.assign(new Error(e.code), { data: e.toBody().error }));
     authenticate(deps, token).then(
-      (actor) => {
-        if (deps.presence.socketCount(actor.userId) >= deps.config.socket.maxSocketsPerUser) {
-          const e = new AppError('rate_limited', 'Too many connections for this account');
-          next(Object.assign(new Error('rate_limited'), { data: e.toBody().error }));
+      async (actor) => {
+        // The cap counts the user's sockets on every node; counting this one is the reservation.
+        const cameOnline = await started(
+          deps.presence.connect(actor.userId, socket.id, deps.config.socket.maxSocketsPerUser),
+        );
+        if (cameOnline === null) {
+          refuse(new AppError('rate_limited', 'Too many connections for this account'));
           return;
         }
-        const data: SocketData = {
-          actor,
-          sessionCheckedAt: deps.now(),
-          buckets: {
-            messages: new TokenBucket(
-              deps.config.socket.messagesPerSecond,
-              deps.config.socket.messagesPerSecond * 2,
-              deps.now,
-            ),
-            events: new TokenBucket(
-              deps.config.socket.eventsPerSecond,
-              deps.config.socket.eventsPerSecond * 2,
-              deps.now,
-            ),
-          },
+        if (cameOnline) inOrder(actor.userId, () => userCameOnline(deps, actor.userId));
+        // Uncounted once, when the socket ends, or when its connection closes before it is
+        // established (Socket.IO then drops it without a disconnect event).
+        let counted = true;
+        const release = () => {
+          if (!counted) return;
+          counted = false;
+          local.delete(socket.id);
+          const offline = started(deps.presence.disconnect(actor.userId, socket.id));
+          inOrder(actor.userId, async () =>
+            (await offline) ? userWentOffline(deps, actor.userId) : [],
+          );
         };
+        if (socket.conn.readyState !== 'open') {
+          release();
+          return;
+        }
+        socket.conn.once('close', release);
+        const data: SocketData = { actor, sessionCheckedAt: deps.now(), release };
         socket.data = data;
         // The handshake request is not needed after auth; let it go to save memory per socket.
         (socket.request as unknown as { headers: unknown }).headers = {};
@@ -164,7 +167,7 @@ export function attachRealtime(
         const e = toAppError(err);
         const code =
           e.code === 'session_expired' || e.code === 'unavailable' ? e.code : 'unauthorized';
-        next(Object.assign(new Error(code), { data: e.toBody().error }));
+        refuse(new AppError(code, e.message));
       },
     );
   });
@@ -176,16 +179,18 @@ export function attachRealtime(
     local.set(socket.id, socket);
     registerMessageHandlers(deps, socket, gate);
     socket.on('error', () => socket.disconnect(true));
-
-    const online = started(deps.presence.connect(actor.userId));
-    inOrder(actor.userId, async () => ((await online) ? userCameOnline(deps, actor.userId) : []));
-    socket.on('disconnect', () => {
-      local.delete(socket.id);
-      const offline = started(deps.presence.disconnect(actor.userId));
-      inOrder(actor.userId, async () =>
-        (await offline) ? userWentOffline(deps, actor.userId) : [],
-      );
+    // An event nobody handles, sent with an ack, is answered rather than left to time out.
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (socket.listeners(event as never).length > 0) return;
+      const ack = args.at(-1);
+      if (typeof ack === 'function') {
+        (ack as (a: unknown) => void)({
+          ok: false,
+          error: notFound('No such event').toBody().error,
+        });
+      }
     });
+    socket.on('disconnect', () => socket.data.release());
   });
 
   // Sessions can also end without an event here (idle timeout, absolute cap, another node):

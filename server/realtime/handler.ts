@@ -4,14 +4,14 @@ import type { Ack } from '../../protocol/errors.js';
 import type { Actor, Deps } from '../context.js';
 import { AppError, toAppError, validationFailed } from '../errors.js';
 import type { Outcome } from '../events.js';
-import type { TokenBucket } from '../lib/token-bucket.js';
 
 /** What the gateway keeps on each socket. */
 export interface SocketData {
   actor: Actor;
   /** When this socket last proved its session alive (ms). */
   sessionCheckedAt: number;
-  buckets: { messages: TokenBucket; events: TokenBucket };
+  /** Uncounts the socket from presence (once, however it ends). */
+  release: () => void;
 }
 
 export type ParleySocket = Socket<
@@ -38,18 +38,24 @@ export interface Gate {
   accepting(): boolean;
   /** Events being handled right now (a drain waits for them). */
   inflight: number;
+  /** Counts an event against the socket's budget; the milliseconds to wait when it is spent. */
+  spend(socket: ParleySocket): Promise<number>;
 }
 
 export interface HandlerOptions<I, O> {
   schema: z.ZodType<I>;
-  bucket: keyof SocketData['buckets'];
+  /**
+   * Counts against the socket's budget of receipts and typing events. Sends are limited per
+   * user by their use case, the same over REST.
+   */
+  perSocketBudget: boolean;
   run: (actor: Actor, input: I) => Promise<Outcome<O>>;
   /** Runs between the ack and publishing (the crash point for the failure tests). */
   afterAck?: (input: I) => void;
 }
 
 /**
- * The one socket adapter: drain check → rate limit → session activity → parse → one use case → ack →
+ * The one socket adapter: drain check → socket budget → session activity → parse → one use case → ack →
  * publish. Any failure becomes an error ack; nothing a client sends can kill the socket.
  */
 export function handle<I, O>(
@@ -72,7 +78,7 @@ export function handle<I, O>(
           1,
         );
       }
-      const wait = socket.data.buckets[opts.bucket].take();
+      const wait = opts.perSocketBudget ? await gate.spend(socket) : 0;
       if (wait > 0) {
         const seconds = Math.max(1, Math.ceil(wait / 1000));
         throw new AppError(

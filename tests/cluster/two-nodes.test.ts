@@ -7,6 +7,8 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { connectSocket } from '../helpers/socket.js';
 
 const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MAX_SOCKETS = 4;
+const MESSAGES_PER_SECOND = 5; // bursts of 10 in a 2-second window
 
 let db: TestDatabase;
 let a: TestServer;
@@ -17,7 +19,13 @@ const secret = randomBytes(32).toString('hex');
 beforeAll(async () => {
   db = await createTestDatabase();
   prefix = `parley-test-${randomBytes(4).toString('hex')}`;
-  const env = { REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: secret };
+  const env = {
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    JWT_SECRET: secret,
+    MAX_SOCKETS_PER_USER: String(MAX_SOCKETS),
+    MESSAGES_PER_SECOND: String(MESSAGES_PER_SECOND),
+  };
   a = await startTestServer(env, { db });
   b = await startTestServer(env, { db });
 });
@@ -114,7 +122,7 @@ describe('two nodes on one database and Redis', () => {
 
   it('rate limits are shared between nodes', async () => {
     const dave = await registerUser(a.api);
-    // Failed logins on both nodes count toward one limit (default 10 per account).
+    // Failed logins on both nodes count toward one limit (default 10 per login and address).
     for (let i = 0; i < 10; i++) {
       const node = i % 2 === 0 ? a : b;
       expect(
@@ -172,6 +180,147 @@ describe('two nodes on one database and Redis', () => {
     } finally {
       so.close();
       sm.close();
+    }
+  });
+
+  it('caps a user’s sockets across both nodes, also when they arrive together', async () => {
+    const u = await registerUser(a.api);
+    const tries = await Promise.allSettled(
+      Array.from({ length: MAX_SOCKETS + 4 }, (_, i) =>
+        connectSocket((i % 2 ? a : b).url, u.token),
+      ),
+    );
+    const open = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
+    try {
+      expect(open).toHaveLength(MAX_SOCKETS);
+      for (const t of tries) {
+        if (t.status === 'rejected') expect(String(t.reason)).toMatch(/rate_limited/);
+      }
+      // Room again on either node once one closes, wherever it was.
+      open.pop()!.close();
+      await expect
+        .poll(async () => {
+          try {
+            open.push(await connectSocket(b.url, u.token));
+            return true;
+          } catch {
+            return false;
+          }
+        })
+        .toBe(true);
+      await expect(connectSocket(a.url, u.token)).rejects.toThrow(/rate_limited/);
+    } finally {
+      for (const s of open) s.close();
+    }
+  });
+
+  it('ends typing held by the other node: typing false from another tab, and a removed typist', async () => {
+    const owner = await registerUser(a.api);
+    const typist = await registerUser(a.api);
+    const g = await a.api.post(
+      '/api/conversations',
+      { name: 'typing', isPrivate: true, memberIds: [typist.id] },
+      { token: owner.token },
+    );
+    const room = g.body.id as number;
+    const watch = await connectSocket(b.url, owner.token);
+    const tabA = await connectSocket(a.url, typist.token);
+    const tabB = await connectSocket(b.url, typist.token);
+    const typing = (on: boolean) =>
+      watch.waitFor(
+        'typing',
+        (t) => t.userId === typist.id && t.typing === on && t.conversationId === room,
+        2000,
+      );
+    try {
+      const started = typing(true);
+      expect((await tabA.request('typing', { conversationId: room, typing: true })).ok).toBe(true);
+      await started;
+      // The other tab, on the other node, says it stopped: ended now, not by the timeout.
+      const at = Date.now();
+      const ended = typing(false);
+      expect((await tabB.request('typing', { conversationId: room, typing: false })).ok).toBe(true);
+      await ended;
+      expect(Date.now() - at).toBeLessThan(2000);
+      expect(watch.eventsOf('typing').filter((t) => t.userId === typist.id)).toHaveLength(2);
+
+      // Typing again on node A, then removed through node B: ended for the others at once.
+      watch.received.length = 0;
+      const again = typing(true);
+      expect((await tabA.request('typing', { conversationId: room, typing: true })).ok).toBe(true);
+      await again;
+      const endedByRemoval = typing(false);
+      expect(
+        (
+          await b.api.delete(`/api/conversations/${room}/members/${typist.id}`, {
+            token: owner.token,
+          })
+        ).status,
+      ).toBe(204);
+      await endedByRemoval;
+    } finally {
+      watch.close();
+      tabA.close();
+      tabB.close();
+    }
+  });
+
+  it('limits a user’s sends once, over sockets and REST, on both nodes', async () => {
+    const alice2 = await registerUser(a.api);
+    const bob2 = await registerUser(b.api);
+    const dm = await a.api.post(
+      '/api/conversations/direct',
+      { userId: bob2.id },
+      { token: alice2.token },
+    );
+    const sa = await connectSocket(a.url, alice2.token);
+    try {
+      const burst = MESSAGES_PER_SECOND * 2;
+      const t0 = Date.now();
+      const [socketAcks, restReplies] = await Promise.all([
+        Promise.all(
+          Array.from({ length: burst }, (_, i) =>
+            sa.request('message:send', {
+              conversationId: dm.body.id,
+              clientId: `s${i}`,
+              body: 'x',
+            }),
+          ),
+        ),
+        Promise.all(
+          Array.from({ length: burst }, (_, i) =>
+            b.api.post(
+              `/api/conversations/${dm.body.id}/messages`,
+              { clientId: `r${i}`, body: 'y' },
+              { token: alice2.token },
+            ),
+          ),
+        ),
+      ]);
+      const took = Date.now() - t0;
+      const sent =
+        socketAcks.filter((x) => x.ok).length + restReplies.filter((r) => r.status === 201).length;
+      // One budget for both ways in and both nodes: exactly one burst per 2-second window (a
+      // burst slower than that may reach into the next window).
+      if (took < 2000) expect(sent).toBe(burst);
+      else expect(sent).toBeGreaterThanOrEqual(burst);
+      expect(sent).toBeLessThan(2 * burst);
+      const limitedRest = restReplies.filter((r) => r.status === 429);
+      const limitedSocket = socketAcks.filter((x) => !x.ok);
+      expect(limitedRest.length + limitedSocket.length).toBe(2 * burst - sent);
+      for (const r of limitedRest) {
+        expect(r.body.error.code).toBe('rate_limited');
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      for (const x of limitedSocket) expect(x.error.code).toBe('rate_limited');
+      const stored = await a.deps.db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('conversation_id', '=', dm.body.id)
+        .executeTakeFirstOrThrow();
+      expect(Number(stored.n)).toBe(sent);
+    } finally {
+      sa.close();
     }
   });
 });

@@ -127,7 +127,7 @@ describe('login', () => {
 });
 
 describe('refresh', () => {
-  it('rotates the cookie and revokes the session when an old cookie comes back', async () => {
+  it('rotates the cookie and revokes the session when an older cookie comes back', async () => {
     const u = await registerUser(t.api);
     const r1 = await t.api.post('/api/auth/refresh', undefined, { cookie: u.cookie, headers: web });
     expect(r1.status).toBe(200);
@@ -136,7 +136,12 @@ describe('refresh', () => {
     expect(c2).toBeTruthy();
     expect(c2).not.toBe(u.cookie);
     expect((await t.api.get('/api/users/me', { token: r1.body.accessToken })).status).toBe(200);
+    const r2 = await t.api.post('/api/auth/refresh', undefined, { cookie: c2, headers: web });
+    expect(r2.status).toBe(200);
+    const c3 = refreshCookieOf(r2)!;
+    expect(c3).not.toBe(c2);
 
+    // The first cookie is two rotations old: no grace for it (only the one just replaced has).
     const reuse = await t.api.post('/api/auth/refresh', undefined, {
       cookie: u.cookie,
       headers: web,
@@ -144,9 +149,9 @@ describe('refresh', () => {
     expect(reuse.status).toBe(401);
     expect(reuse.body.error.code).toBe('session_expired');
     // The whole session is gone: the newest cookie and its access token no longer work.
-    const after = await t.api.post('/api/auth/refresh', undefined, { cookie: c2, headers: web });
+    const after = await t.api.post('/api/auth/refresh', undefined, { cookie: c3, headers: web });
     expect(after.status).toBe(401);
-    const me = await t.api.get('/api/users/me', { token: r1.body.accessToken });
+    const me = await t.api.get('/api/users/me', { token: r2.body.accessToken });
     expect(me.status).toBe(401);
     expect(me.body.error.code).toBe('session_expired');
   });

@@ -18,7 +18,8 @@ let chat: Chat;
 const open: TestSocket[] = [];
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // History tests send hundreds of messages at once; the send limit has its own test below.
+  t = await startTestServer({ MESSAGES_PER_SECOND: '100000' });
   chat = new Chat(t.api);
 });
 afterAll(async () => {
@@ -596,6 +597,62 @@ describe('catching up', () => {
       }
     } finally {
       await s2.close();
+    }
+  });
+});
+
+describe('send rate limit', () => {
+  it('is one budget per user over the socket and REST, answered rate_limited with Retry-After', async () => {
+    // 3 per second: bursts of 6 in a 2-second window.
+    const s = await startTestServer({ MESSAGES_PER_SECOND: '3' });
+    try {
+      const c = new Chat(s.api);
+      const [a, b] = (await Promise.all([registerUser(s.api), registerUser(s.api)])).sort(
+        (p, q) => p.id - q.id,
+      );
+      const dm = await c.direct(a, b);
+      const sa = await connectSocket(s.url, a.token);
+      open.push(sa);
+      const t0 = Date.now();
+      const [acks, replies] = await Promise.all([
+        Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            sa.request('message:send', { conversationId: dm.id, clientId: `s${i}`, body: 'x' }),
+          ),
+        ),
+        Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            s.api.post(
+              `/api/conversations/${dm.id}/messages`,
+              { clientId: `r${i}`, body: 'y' },
+              { token: a.token },
+            ),
+          ),
+        ),
+      ]);
+      const took = Date.now() - t0;
+      const sent = acks.filter((x) => x.ok).length + replies.filter((r) => r.status === 201).length;
+      if (took < 2000) expect(sent).toBe(6);
+      expect(sent).toBeLessThan(12);
+      for (const r of replies.filter((x) => x.status !== 201)) {
+        expectError(r, 429, 'rate_limited');
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      for (const x of acks.filter((y) => !y.ok)) {
+        expectAckError(x, 'rate_limited');
+        expect(x.error.details.retryAfterMs).toBeGreaterThan(0);
+      }
+      // Nothing refused was stored; another user is not held back.
+      const page = await c.history(b, dm.id, '?after=0');
+      expect(page.messages).toHaveLength(sent);
+      const other = await s.api.post(
+        `/api/conversations/${dm.id}/messages`,
+        { clientId: 'from-b', body: 'z' },
+        { token: b.token },
+      );
+      expect(other.status).toBe(201);
+    } finally {
+      await s.close();
     }
   });
 });

@@ -274,7 +274,7 @@ describe('typing', () => {
       ok: true,
       data: {},
     });
-    await sleep(1100);
+    await sleep(Math.max(...limited.map((x) => x.error.details.retryAfterMs as number)) + 50);
     expect(await a1.request('typing', { conversationId: dm.id, typing: false })).toEqual({
       ok: true,
       data: {},

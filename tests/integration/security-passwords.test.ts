@@ -99,6 +99,7 @@ describe('S3: account enumeration', () => {
   beforeAll(async () => {
     // Limits out of the way: this block measures the password check, not the throttle.
     s = await startTestServer({
+      LOGIN_MAX_FAILURES_PER_LOGIN: '10000',
       LOGIN_MAX_FAILURES_PER_ACCOUNT: '10000',
       LOGIN_MAX_FAILURES_PER_IP: '10000',
     });

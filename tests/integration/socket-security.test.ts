@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { io } from 'socket.io-client';
@@ -257,6 +258,63 @@ describe('session renewal by socket activity', () => {
   }, 20_000);
 });
 
+/** The HTTP answer to a WebSocket upgrade that is refused before it becomes one. */
+function upgradeRefusal(
+  origin: string,
+): Promise<{ status: number; nosniff: string | undefined; body: string }> {
+  const ws = new WebSocket(t.url.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket', {
+    headers: { origin },
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => {
+      ws.close();
+      reject(new Error('upgraded'));
+    });
+    ws.once('error', () => {});
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          nosniff: res.headers['x-content-type-options'] as string | undefined,
+          body,
+        }),
+      );
+      res.on('error', reject);
+    });
+  });
+}
+
+describe('unknown events', () => {
+  it('answers an unknown event sent with an ack not_found, and drops one without', async () => {
+    const [u] = await users(1);
+    const s = await connect(u!.token);
+    for (const event of ['message:teleport', 'conversation:delete', '__proto__', 'x'.repeat(300)]) {
+      const ack = await s.request(event, { conversationId: 1 });
+      expectAckError(ack, 'not_found');
+    }
+    s.socket.emit('no:such:event', { a: 1 });
+    // Still connected and served.
+    expect((await s.request('typing', { conversationId: 999_999, typing: true })).ok).toBe(false);
+    expect(s.socket.connected).toBe(true);
+  });
+});
+
+describe('Engine.IO refusals', () => {
+  it('answer polling requests in the error shape, with nosniff', async () => {
+    for (const query of ['sid=no-such-session', 'transport=carrier-pigeon']) {
+      const res = await fetch(`${t.url}/socket.io/?EIO=4&transport=polling&${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      const body = await res.json();
+      expect(body, query).toEqual({
+        error: { code: 'validation_failed', message: expect.any(String) },
+      });
+    }
+  });
+});
+
 describe('cross-site websocket hijacking (S10)', () => {
   const evil = [
     'https://evil.example',
@@ -279,7 +337,16 @@ describe('cross-site websocket hijacking (S10)', () => {
         headers: { origin },
       });
       expect(poll.status, origin).toBe(403);
-      expect(await poll.text()).not.toMatch(/^0\{/);
+      expect(poll.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(await poll.json()).toEqual({
+        error: { code: 'forbidden', message: expect.any(String) },
+      });
+      const upgrade = await upgradeRefusal(origin);
+      expect(upgrade.status, origin).toBe(403);
+      expect(upgrade.nosniff).toBe('nosniff');
+      expect(JSON.parse(upgrade.body)).toEqual({
+        error: { code: 'forbidden', message: expect.any(String) },
+      });
       await expect(
         connectSocket(t.url, u!.token, { extraHeaders: { origin }, transports: ['polling'] }),
         origin,

@@ -112,6 +112,8 @@ export function authRoutes(deps: Deps) {
           tags: ['auth'],
           summary:
             'New access token from the refresh cookie (needs X-Parley-Client: web); rotates the cookie',
+          description:
+            'The cookie just replaced, presented within 10 seconds of its rotation, gets the current cookie again (no new rotation); an older cookie, or that one later, revokes the session.',
           response: { 200: RefreshResult, ...errors },
         },
       },

@@ -50,6 +50,7 @@ export async function findSessionWithUser(db: Db, sessionId: number) {
       'sessions.user_id',
       'sessions.refresh_salt',
       'sessions.refresh_gen',
+      'sessions.refresh_rotated_at',
       'sessions.last_active_at',
       'sessions.expires_at',
       'sessions.revoked_at',
@@ -58,6 +59,27 @@ export async function findSessionWithUser(db: Db, sessionId: number) {
     ])
     .where('sessions.id', '=', sessionId)
     .executeTakeFirst();
+}
+
+/**
+ * Moves a session's refresh token from generation `gen` to the next, noting when. Only one of
+ * several concurrent callers with the same generation wins; false for the others (and for a
+ * revoked session).
+ */
+export async function rotateRefresh(
+  db: Db,
+  sessionId: number,
+  gen: number,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ refresh_gen: gen + 1, refresh_rotated_at: now })
+    .where('id', '=', sessionId)
+    .where('refresh_gen', '=', gen)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** The liveness fields of several sessions at once. */

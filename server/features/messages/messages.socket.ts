@@ -28,7 +28,7 @@ export function registerMessageHandlers(deps: Deps, socket: ParleySocket, gate: 
     EV.messageSend,
     handle(deps, socket, gate, {
       schema: SendMessagePayload,
-      bucket: 'messages',
+      perSocketBudget: false,
       run: (actor, p) => sendMessage(deps, actor, p),
       afterAck: (p) => chaos('after_ack_before_fanout', p.body),
     }),
@@ -37,7 +37,7 @@ export function registerMessageHandlers(deps: Deps, socket: ParleySocket, gate: 
     EV.messageDelivered,
     handle(deps, socket, gate, {
       schema: CursorPayload,
-      bucket: 'events',
+      perSocketBudget: true,
       run: (actor, p) => markDelivered(deps, actor, p.conversationId, p.seq),
     }),
   );
@@ -45,7 +45,7 @@ export function registerMessageHandlers(deps: Deps, socket: ParleySocket, gate: 
     EV.conversationRead,
     handle(deps, socket, gate, {
       schema: CursorPayload,
-      bucket: 'events',
+      perSocketBudget: true,
       run: (actor, p) => markRead(deps, actor, p.conversationId, p.seq),
     }),
   );
@@ -53,7 +53,7 @@ export function registerMessageHandlers(deps: Deps, socket: ParleySocket, gate: 
     EV.typing,
     handle(deps, socket, gate, {
       schema: TypingPayload,
-      bucket: 'events',
+      perSocketBudget: true,
       run: (actor, p) => setTyping(deps, actor, p),
     }),
   );

@@ -4,6 +4,7 @@ import { forbidden, isUniqueViolation, notFound } from '../../errors.js';
 import type { Outcome } from '../../events.js';
 import { groupWrite } from '../../db/group-commit.js';
 import { chaos } from '../../lib/chaos.js';
+import { throttle } from '../../lib/throttle.js';
 import { findConversation, memberCursors } from '../conversations/conversations.queries.js';
 import { visibleToOutsiders } from '../conversations/conversation.policy.js';
 import { ReceiptView, toMessage } from './message.presenter.js';
@@ -21,6 +22,9 @@ export interface SendMessageInput {
   body: string;
 }
 
+/** Sends are counted in windows this long (the configured rate allows bursts of two seconds). */
+const SEND_WINDOW_MS = 2000;
+
 /**
  * Stores a text message: seq allocated and row inserted in one transaction, the sender's
  * cursors moved to it. A repeat of (sender, conversation, clientId) returns the stored message
@@ -31,6 +35,14 @@ export async function sendMessage(
   actor: Actor,
   input: SendMessageInput,
 ): Promise<Outcome<Message>> {
+  // One rule for how fast a user sends, whatever carries the message and whichever node.
+  await throttle(
+    deps,
+    `send:${actor.userId}`,
+    (deps.config.rateLimits.messagesPerSecond * SEND_WINDOW_MS) / 1000,
+    SEND_WINDOW_MS,
+    'messages',
+  );
   const m: NewMessage = {
     conversationId: input.conversationId,
     senderId: actor.userId,

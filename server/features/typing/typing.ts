@@ -11,12 +11,24 @@ interface Active {
   recipients: number[];
 }
 
+/** What one node tells the others about typing (a user's typing lives on one node at a time). */
+export type TypingSignal =
+  /** End this typing wherever it is (a message was sent, or `typing: false` came elsewhere). */
+  | { op: 'stop'; conversationId: number; userId: number }
+  /** These users joined or left the conversation. */
+  | { op: 'members'; conversationId: number; userIds: number[] }
+  /** The sender's node holds this typing now; others forget theirs without a word. */
+  | { op: 'claim'; conversationId: number; userId: number };
+
 /**
- * Who is typing where, on this node. Typing ends by itself after TYPING_TIMEOUT_MS without a
- * new `typing: true`, when the typist sends a message, and when their last socket closes.
+ * Who is typing where. Typing ends by itself after TYPING_TIMEOUT_MS without a new
+ * `typing: true`, when the typist sends a message, when they leave the conversation and when
+ * their last socket closes. The state lives on the node that relayed the start; with several
+ * nodes, `link` passes the signals that end or move it to the others.
  */
 export class TypingService {
   private readonly active = new Map<string, Active>();
+  private relay: (signal: TypingSignal) => void = () => {};
 
   constructor(
     private readonly events: EventBus,
@@ -24,11 +36,38 @@ export class TypingService {
   ) {
     events.subscribe((e) => {
       if (e.type === 'message.created' && e.message.kind === 'text') {
-        this.events.publishAll(this.stop(e.message.conversationId, e.message.senderId));
+        const { conversationId, senderId } = e.message;
+        this.events.publishAll(this.stop(conversationId, senderId));
+        this.relay({ op: 'stop', conversationId, userId: senderId });
       } else if (e.type === 'membership.changed') {
         this.events.publishAll(this.membershipChanged(e.conversationId, e.userIds));
+        this.relay({ op: 'members', conversationId: e.conversationId, userIds: e.userIds });
       }
     });
+  }
+
+  /** Sends this node's signals to the other nodes (set once, by the cluster). */
+  link(send: (signal: TypingSignal) => void): void {
+    this.relay = send;
+  }
+
+  /** A signal from another node: the events it causes here. */
+  receive(signal: TypingSignal): DomainEvent[] {
+    switch (signal.op) {
+      case 'stop':
+        return this.stop(signal.conversationId, signal.userId);
+      case 'members':
+        return this.membershipChanged(signal.conversationId, signal.userIds);
+      case 'claim': {
+        const k = this.key(signal.conversationId, signal.userId);
+        const a = this.active.get(k);
+        if (a) {
+          clearTimeout(a.timer);
+          this.active.delete(k);
+        }
+        return [];
+      }
+    }
   }
 
   /**
@@ -68,7 +107,16 @@ export class TypingService {
     );
     timer.unref();
     this.active.set(k, { timer, recipients });
-    return existing ? [] : [this.event(conversationId, userId, true, recipients)];
+    if (existing) return [];
+    this.relay({ op: 'claim', conversationId, userId });
+    return [this.event(conversationId, userId, true, recipients)];
+  }
+
+  /** `typing: false` from the typist: ends it here, or on the node that holds it. */
+  end(conversationId: number, userId: number): DomainEvent[] {
+    if (this.active.has(this.key(conversationId, userId))) return this.stop(conversationId, userId);
+    this.relay({ op: 'stop', conversationId, userId });
+    return [];
   }
 
   stop(conversationId: number, userId: number): DomainEvent[] {
@@ -112,6 +160,6 @@ export async function setTyping(
   const others = members.filter((u) => u !== actor.userId);
   const events = input.typing
     ? deps.typing.start(input.conversationId, actor.userId, others)
-    : deps.typing.stop(input.conversationId, actor.userId);
+    : deps.typing.end(input.conversationId, actor.userId);
   return { data: {}, events };
 }

@@ -7,7 +7,12 @@ import type {
 } from '../../../protocol/schemas/users.js';
 import type { Actor, Deps } from '../../context.js';
 import { AppError, conflict, isUniqueViolation, notFound, validationFailed } from '../../errors.js';
-import { beginPasswordAttempt, clearLoginFailures, recordLoginFailure } from '../auth/login.js';
+import {
+  beginPasswordAttempt,
+  passwordAttemptFailed,
+  passwordAttemptSucceeded,
+  passwordChangeAttempt,
+} from '../auth/login-throttle.js';
 import { isCommonPassword } from '../auth/passwords.js';
 import { revokeSessions } from '../auth/sessions.queries.js';
 import { throttle } from '../../lib/throttle.js';
@@ -68,16 +73,17 @@ export async function changePassword(
   ip: string | null,
 ): Promise<void> {
   const row = await loadSelf(deps, actor);
-  // Guessing the current password here spends the same budget as guessing it at sign-in.
-  await beginPasswordAttempt(deps, row.id, ip);
+  // Guessing the current password here spends the account's sign-in ceiling too.
+  const attempt = passwordChangeAttempt(row.id, row.username, ip);
+  await beginPasswordAttempt(deps, attempt);
   if (!(await deps.passwords.verify(row.password_hash, input.currentPassword))) {
-    await recordLoginFailure(deps, row.username, ip);
+    await passwordAttemptFailed(deps, attempt);
     throw validationFailed(
       { currentPassword: 'is incorrect' },
       'The current password is incorrect',
     );
   }
-  await clearLoginFailures(deps, row.id);
+  await passwordAttemptSucceeded(deps, attempt);
   if (isCommonPassword(input.newPassword)) {
     throw validationFailed({ newPassword: 'is too common; choose a less guessable password' });
   }
