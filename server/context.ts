@@ -5,14 +5,9 @@ import type { GroupCommit } from './db/group-commit.js';
 import type { EventBus } from './events.js';
 import type { PasswordHasher } from './features/auth/passwords.js';
 import type { TokenService } from './features/auth/tokens.js';
-import type { Presence } from './features/presence/presence.js';
-import type { TypingService } from './features/typing/typing.js';
+import type { Presence } from './features/presence/presence-store.js';
+import type { TypingService } from './features/typing/typing-service.js';
 import type { RateLimiter } from './lib/rate-limiter.js';
-
-/** Answers whether a user has a live socket anywhere. */
-export interface PresenceView {
-  isOnline(userId: number): boolean;
-}
 
 /** What every use case may use; built once in main.ts (or by a test) and passed down. */
 export interface Deps {

@@ -6,8 +6,8 @@ import { GroupCommit } from './db/group-commit.js';
 import { EventBus } from './events.js';
 import { PasswordHasher } from './features/auth/passwords.js';
 import { TokenService } from './features/auth/tokens.js';
-import { LocalPresence } from './features/presence/presence.js';
-import { TypingService } from './features/typing/typing.js';
+import { LocalPresence } from './features/presence/presence-store.js';
+import { TypingService } from './features/typing/typing-service.js';
 import { memoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
 
 /** Wires the services every use case needs; tests pass overrides (a clock, a limiter). */

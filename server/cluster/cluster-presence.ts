@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { LocalPresence } from '../features/presence/presence.js';
+import { LocalPresence } from '../features/presence/presence-store.js';
 
 const keys = (prefix: string) => ({
   // hash: "<node>|<socket id>" → 1 for every socket of the user, on any node

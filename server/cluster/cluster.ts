@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Deps } from '../context.js';
 import type { ReadinessCheck } from '../features/health/health.routes.js';
-import type { TypingSignal } from '../features/typing/typing.js';
+import type { TypingSignal } from '../features/typing/typing-service.js';
 import { ClusterPresence } from './cluster-presence.js';
 import { connectBlockingRedis, connectRedis } from './redis.js';
 import { redisRateLimiter, type RateLimiter } from '../lib/rate-limiter.js';

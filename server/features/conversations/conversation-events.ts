@@ -1,6 +1,7 @@
 import type { Deps } from '../../context.js';
 import type { DomainEvent } from '../../events.js';
-import { toMessage, type MessageRow } from '../messages/message.presenter.js';
+import { toMessage } from '../messages/message.presenter.js';
+import type { MessageRow } from '../messages/messages.queries.js';
 import { presentForMembers, toMember } from './conversation.presenter.js';
 import { findConversation, listMemberRows, usersByIds } from './conversations.queries.js';
 

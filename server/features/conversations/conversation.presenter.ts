@@ -6,12 +6,13 @@ import type {
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/database.js';
 import { iso } from '../../lib/time.js';
-import { toMessage, type MessageRow } from '../messages/message.presenter.js';
-import { toPublicUser, type UserRow } from '../users/user.presenter.js';
+import { toMessage } from '../messages/message.presenter.js';
+import { lastMessages, type MessageRow } from '../messages/messages.queries.js';
+import { toPublicUser } from '../users/user.presenter.js';
+import type { UserRow } from '../users/users.queries.js';
 import {
   directPartners,
   lastMessageCursors,
-  lastMessages,
   memberCounts,
   unreadCounts,
   usersByIds,

@@ -2,8 +2,7 @@ import type { Selectable } from 'kysely';
 import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import type { ConversationsTable, MembersTable } from '../../db/schema.js';
-import type { MemberCursor, MessageRow } from '../messages/message.presenter.js';
-import type { UserRow } from '../users/user.presenter.js';
+import type { UserRow } from '../users/users.queries.js';
 
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;
@@ -57,6 +56,13 @@ export async function memberIds(db: Db, conversationId: number): Promise<number[
     .where('conversation_id', '=', conversationId)
     .execute();
   return rows.map((r) => r.user_id);
+}
+
+/** A member's receipt cursors. */
+export interface MemberCursor {
+  user_id: number;
+  delivered_seq: number;
+  read_seq: number;
 }
 
 export async function memberCursors(db: Db, conversationId: number): Promise<MemberCursor[]> {
@@ -132,25 +138,6 @@ export async function memberCounts(
     .groupBy('conversation_id')
     .execute();
   return new Map(rows.map((r) => [r.conversation_id, Number(r.n)]));
-}
-
-/** The newest message of each conversation (the one at its last seq). */
-export async function lastMessages(
-  db: Db,
-  conversationIds: readonly number[],
-): Promise<Map<number, MessageRow>> {
-  if (conversationIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('messages')
-    .innerJoin('conversations', (j) =>
-      j
-        .onRef('conversations.id', '=', 'messages.conversation_id')
-        .onRef('messages.seq', '=', 'conversations.last_seq'),
-    )
-    .selectAll('messages')
-    .where('conversations.id', 'in', conversationIds)
-    .execute();
-  return new Map(rows.map((r) => [r.conversation_id, r]));
 }
 
 /**

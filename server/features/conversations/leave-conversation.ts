@@ -6,7 +6,7 @@ import { groupChangedEvents } from './conversation-events.js';
 import { listMemberRows, lockConversation } from './conversations.queries.js';
 import { successorOf } from './members.js';
 import { appendSystemMessage } from './system-messages.js';
-import type { MessageRow } from '../messages/message.presenter.js';
+import type { MessageRow } from '../messages/messages.queries.js';
 
 /**
  * Leaves a group. An owner leaving hands ownership to the longest admin, else the longest

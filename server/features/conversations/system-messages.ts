@@ -2,7 +2,7 @@ import type { SystemEvent } from '../../../protocol/schemas/conversations.js';
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import type { MessageRow } from '../messages/message.presenter.js';
+import type { MessageRow } from '../messages/messages.queries.js';
 import { appendMessage } from '../messages/messages.queries.js';
 
 const TEXT: Record<SystemEvent, string> = {

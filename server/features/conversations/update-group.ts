@@ -9,7 +9,7 @@ import type { Outcome } from '../../events.js';
 import { canManage, loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { groupChangedEvents } from './conversation-events.js';
 import { appendSystemMessage } from './system-messages.js';
-import type { MessageRow } from '../messages/message.presenter.js';
+import type { MessageRow } from '../messages/messages.queries.js';
 
 /** Owners and admins rename a group, set its topic, or make it public or private. */
 export async function updateGroup(

@@ -1,15 +1,7 @@
-import type { Selectable } from 'kysely';
 import type { Message, MessageStatus } from '../../../protocol/schemas/conversations.js';
-import type { MessagesTable } from '../../db/schema.js';
 import { iso, isoOrNull } from '../../lib/time.js';
-
-export type MessageRow = Selectable<MessagesTable>;
-
-export interface MemberCursor {
-  user_id: number;
-  delivered_seq: number;
-  read_seq: number;
-}
+import type { MemberCursor } from '../conversations/conversations.queries.js';
+import type { MessageRow } from './messages.queries.js';
 
 /** The lowest value of a cursor over members, and the next lowest, to exclude one sender in O(1). */
 class LowestTwo {

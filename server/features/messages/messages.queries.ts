@@ -1,9 +1,12 @@
 import type SQLite from 'better-sqlite3';
+import type { Selectable } from 'kysely';
 import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
 import { memberIds } from '../conversations/conversations.queries.js';
-import type { MessageRow } from './message.presenter.js';
+import type { MessagesTable } from '../../db/schema.js';
+
+export type MessageRow = Selectable<MessagesTable>;
 
 export interface NewMessage {
   conversationId: number;
@@ -253,4 +256,23 @@ export async function advanceCursors(
     .executeTakeFirst();
   if (!after) return null;
   return { moved, deliveredSeq: Number(after.delivered_seq), readSeq: Number(after.read_seq) };
+}
+
+/** The newest message of each conversation (the one at its last seq). */
+export async function lastMessages(
+  db: Db,
+  conversationIds: readonly number[],
+): Promise<Map<number, MessageRow>> {
+  if (conversationIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('messages')
+    .innerJoin('conversations', (j) =>
+      j
+        .onRef('conversations.id', '=', 'messages.conversation_id')
+        .onRef('messages.seq', '=', 'conversations.last_seq'),
+    )
+    .selectAll('messages')
+    .where('conversations.id', 'in', conversationIds)
+    .execute();
+  return new Map(rows.map((r) => [r.conversation_id, r]));
 }

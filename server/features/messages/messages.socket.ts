@@ -7,7 +7,7 @@ import {
 import type { Deps } from '../../context.js';
 import { chaos } from '../../lib/chaos.js';
 import { handle, type Gate, type ParleySocket } from '../../realtime/handler.js';
-import { setTyping } from '../typing/typing.js';
+import { setTyping } from '../typing/set-typing.js';
 import { markDelivered, markRead } from './move-cursors.js';
 import { sendMessage } from './send-message.js';
 

@@ -1,79 +1,9 @@
-import type { Deps, PresenceView } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { DomainEvent } from '../../events.js';
 import { isoOrNull } from '../../lib/time.js';
 import { contactsOf } from '../conversations/conversations.queries.js';
 import { groupWrite } from '../../db/group-commit.js';
 import { updateUser, findUserById, setLastSeenSqlite } from '../users/users.queries.js';
-
-/**
- * Where users are online. Sockets are counted per node; a user is online while any node
- * counts a socket of theirs. `connect`/`disconnect` resolve true when the user's state changed.
- */
-export interface Presence extends PresenceView {
-  /** Sockets of the user on this node. */
-  socketCount(userId: number): number;
-  /**
-   * Counts a new socket of the user, unless they already have `cap` sockets (on every node):
-   * null then, and nothing is counted. Otherwise true when the user was offline before.
-   */
-  connect(userId: number, socketId: string, cap: number): Promise<boolean | null>;
-  /** Uncounts a socket; true when the user has none left anywhere. */
-  disconnect(userId: number, socketId: string): Promise<boolean>;
-  /** Called with users another node lost (it died); they are offline now. */
-  onOffline(handler: (userIds: number[]) => void): void;
-  close(): Promise<void>;
-}
-
-/** Presence of a single node: online while any socket of the user is connected here. */
-export class LocalPresence implements Presence {
-  /** The user's sockets on this node. */
-  protected readonly sockets = new Map<number, Set<string>>();
-
-  isOnline(userId: number): boolean {
-    return this.sockets.has(userId);
-  }
-
-  socketCount(userId: number): number {
-    return this.sockets.get(userId)?.size ?? 0;
-  }
-
-  /** Counts a socket here; true when it is the user's first on this node. */
-  protected addLocal(userId: number, socketId: string): boolean {
-    const mine = this.sockets.get(userId);
-    if (mine) {
-      mine.add(socketId);
-      return false;
-    }
-    this.sockets.set(userId, new Set([socketId]));
-    return true;
-  }
-
-  /** Uncounts a socket here; true when it was the user's last on this node. */
-  protected removeLocal(userId: number, socketId: string): boolean {
-    const mine = this.sockets.get(userId);
-    if (!mine?.delete(socketId)) return false;
-    if (mine.size > 0) return false;
-    this.sockets.delete(userId);
-    return true;
-  }
-
-  connect(userId: number, socketId: string, cap: number): Promise<boolean | null> {
-    if (this.socketCount(userId) >= cap) return Promise.resolve(null);
-    return Promise.resolve(this.addLocal(userId, socketId));
-  }
-
-  disconnect(userId: number, socketId: string): Promise<boolean> {
-    return Promise.resolve(this.removeLocal(userId, socketId));
-  }
-
-  onOffline(_handler: (userIds: number[]) => void): void {
-    // A single node never loses another node's sockets.
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 /** A user came online: tell the people who share a conversation with them. */
 export async function userCameOnline(deps: Deps, userId: number): Promise<DomainEvent[]> {

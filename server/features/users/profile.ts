@@ -16,7 +16,8 @@ import {
 import { isCommonPassword } from '../auth/passwords.js';
 import { revokeSessions } from '../auth/sessions.queries.js';
 import { throttle } from '../../lib/throttle.js';
-import { toPublicUser, toUser, type UserRow } from './user.presenter.js';
+import { toPublicUser, toUser } from './user.presenter.js';
+import type { UserRow } from './users.queries.js';
 import {
   emailKey,
   findUserById,

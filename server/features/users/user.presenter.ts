@@ -1,11 +1,8 @@
-import type { Selectable } from 'kysely';
 import type { PublicUser, User } from '../../../protocol/schemas/users.js';
 import { AVATAR_DEFAULT_SIZE } from '../../../protocol/limits.js';
-import type { PresenceView } from '../../context.js';
-import type { UsersTable } from '../../db/schema.js';
+import type { PresenceView } from '../presence/presence-store.js';
 import { iso, isoOrNull } from '../../lib/time.js';
-
-export type UserRow = Selectable<UsersTable>;
+import type { UserRow } from './users.queries.js';
 
 /** The public URL of an avatar at one of its rendered sizes. */
 export function avatarUrl(key: string | null, size: number = AVATAR_DEFAULT_SIZE): string | null {

@@ -1,9 +1,10 @@
 import type SQLite from 'better-sqlite3';
 import { prepared } from '../../db/prepared.js';
-import { sql, type Insertable, type Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import { escapeLike, type Db } from '../../db/database.js';
 import type { UsersTable } from '../../db/schema.js';
-import type { UserRow } from './user.presenter.js';
+
+export type UserRow = Selectable<UsersTable>;
 
 export const usernameKey = (username: string) => username.toLowerCase();
 export const emailKey = (email: string) => email.toLowerCase();
