@@ -5,8 +5,8 @@ import type { Outcome } from '../../events.js';
 import { canManage, loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { toMember } from './conversation.presenter.js';
 import { groupChangedEvents } from './conversation-events.js';
-import { listMemberRows, usersByIds } from './conversations.queries.js';
-import { activeUserIds } from './members.js';
+import { insertMembers, listMemberRows, usersByIds } from './conversations.queries.js';
+import { activeUserIds } from '../users/users.queries.js';
 import { appendSystemMessage } from './system-messages.js';
 
 /** Owners and admins add users to a group; users already in it are left as they are. */
@@ -22,7 +22,7 @@ export async function addMembers(
   };
   mayAdd(member);
   const wanted = [...new Set(input.userIds)];
-  const found = await activeUserIds(deps, wanted);
+  const found = await activeUserIds(deps.db, wanted);
   const missing = wanted.filter((u) => !found.has(u));
   if (missing.length)
     throw validationFailed({ userIds: `unknown or inactive users: ${missing.join(', ')}` });
@@ -36,22 +36,18 @@ export async function addMembers(
       msgs.push(await appendSystemMessage(trx, deps, id, actor.userId, 'member_added', u));
     const seq = msgs.length ? msgs[msgs.length - 1]!.seq : 0;
     const now = deps.now();
-    if (toAdd.length) {
-      await trx
-        .insertInto('members')
-        .values(
-          toAdd.map((u) => ({
-            conversation_id: id,
-            user_id: u,
-            role: 'member' as const,
-            joined_at: now,
-            delivered_seq: seq,
-            read_seq: seq,
-            muted: 0,
-          })),
-        )
-        .execute();
-    }
+    await insertMembers(
+      trx,
+      toAdd.map((u) => ({
+        conversation_id: id,
+        user_id: u,
+        role: 'member',
+        joined_at: now,
+        delivered_seq: seq,
+        read_seq: seq,
+        muted: 0,
+      })),
+    );
     return { added: toAdd, messages: msgs };
   });
 

@@ -5,7 +5,7 @@ import type { Outcome } from '../../events.js';
 import { loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { toMember } from './conversation.presenter.js';
 import { groupChangedEvents } from './conversation-events.js';
-import { findMember, usersByIds } from './conversations.queries.js';
+import { findMember, setMemberRole, usersByIds } from './conversations.queries.js';
 import { appendSystemMessage } from './system-messages.js';
 
 /** The owner promotes, demotes, or hands over ownership (the old owner becomes an admin). */
@@ -33,15 +33,8 @@ export async function changeRole(
     const current = await findMember(trx, id, userId);
     if (!current) throw notFound('No such member');
     if (current.role === input.role) return null;
-    const setRole = (uid: number, role: 'owner' | 'admin' | 'member') =>
-      trx
-        .updateTable('members')
-        .set({ role })
-        .where('conversation_id', '=', id)
-        .where('user_id', '=', uid)
-        .execute();
-    await setRole(userId, input.role);
-    if (input.role === 'owner') await setRole(actor.userId, 'admin');
+    await setMemberRole(trx, id, userId, input.role);
+    if (input.role === 'owner') await setMemberRole(trx, id, actor.userId, 'admin');
     return appendSystemMessage(trx, deps, id, actor.userId, 'role_changed', userId, {
       role: input.role,
     });

@@ -1,14 +1,98 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseKind } from '../../config.js';
-import type { Db } from '../../db/database.js';
+import { escapeLike, type Db } from '../../db/database.js';
 import type { ConversationsTable, MembersTable } from '../../db/schema.js';
 import type { UserRow } from '../users/users.queries.js';
 
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;
+/** A conversation with the viewer's own role, read cursor and mute flag. */
+export type ConversationWithMembership = ConversationRow &
+  Pick<MemberRow, 'role' | 'read_seq' | 'muted'>;
+/** The same for a conversation the viewer may not belong to: null membership columns then. */
+export type ConversationWithOptionalMembership = ConversationRow & {
+  [K in 'role' | 'read_seq' | 'muted']: MemberRow[K] | null;
+};
 
 export async function findConversation(db: Db, id: number): Promise<ConversationRow | undefined> {
   return db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The direct conversation stored under a pair's `direct_key`, if there is one. */
+export async function findDirectConversation(
+  db: Db,
+  directKey: string,
+): Promise<ConversationRow | undefined> {
+  return db
+    .selectFrom('conversations')
+    .selectAll()
+    .where('direct_key', '=', directKey)
+    .executeTakeFirst();
+}
+
+/** The conversations a user belongs to, with their membership, newest activity first. */
+export async function listMembershipsOf(
+  db: Db,
+  userId: number,
+): Promise<ConversationWithMembership[]> {
+  return db
+    .selectFrom('members')
+    .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
+    .selectAll('conversations')
+    .select(['members.role', 'members.read_seq', 'members.muted'])
+    .where('members.user_id', '=', userId)
+    .orderBy('conversations.last_message_at', 'desc')
+    .orderBy('conversations.id', 'desc')
+    .execute();
+}
+
+/**
+ * Public groups whose name contains `query` (trimmed, ignoring case; empty matches all), with
+ * the viewer's membership where they have joined, most active first.
+ */
+export async function searchPublicGroups(
+  db: Db,
+  viewerId: number,
+  query: string,
+  limit: number,
+): Promise<ConversationWithOptionalMembership[]> {
+  let q = db
+    .selectFrom('conversations')
+    .leftJoin('members', (j) =>
+      j
+        .onRef('members.conversation_id', '=', 'conversations.id')
+        .on('members.user_id', '=', viewerId),
+    )
+    .selectAll('conversations')
+    .select(['members.role', 'members.read_seq', 'members.muted'])
+    .where('conversations.kind', '=', 'group')
+    .where('conversations.is_private', '=', 0);
+  const needle = query.trim().toLowerCase();
+  if (needle !== '') {
+    q = q.where(
+      sql<boolean>`lower(conversations.name) like ${`%${escapeLike(needle)}%`} escape '!'`,
+    );
+  }
+  return q
+    .orderBy('conversations.last_message_at', 'desc')
+    .orderBy('conversations.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Changes a conversation's columns; an empty patch runs nothing (no SET clause is not SQL). */
+export async function updateConversation(
+  trx: Db,
+  id: number,
+  patch: Updateable<ConversationsTable>,
+): Promise<void> {
+  if (Object.keys(patch).length === 0) return;
+  await trx.updateTable('conversations').set(patch).where('id', '=', id).execute();
+}
+
+/** Deletes a conversation; its members and messages go with it (ON DELETE CASCADE). */
+export async function deleteConversation(trx: Db, id: number): Promise<void> {
+  await trx.deleteFrom('conversations').where('id', '=', id).execute();
 }
 
 /**
@@ -98,7 +182,7 @@ export async function conversationIdsOf(db: Db, userId: number): Promise<number[
 export async function insertConversation(
   trx: Db,
   kind: DatabaseKind,
-  row: Omit<ConversationRow, 'id'>,
+  row: Omit<ConversationRow, 'id' | 'last_version'>,
 ): Promise<number> {
   if (kind === 'mysql') {
     const r = await trx.insertInto('conversations').values(row).executeTakeFirst();
@@ -114,6 +198,35 @@ export async function insertConversation(
 
 export async function insertMembers(trx: Db, rows: MemberRow[]): Promise<void> {
   if (rows.length) await trx.insertInto('members').values(rows).execute();
+}
+
+/** Removes a user from a conversation; true when they were a member. */
+export async function deleteMember(
+  trx: Db,
+  conversationId: number,
+  userId: number,
+): Promise<boolean> {
+  const r = await trx
+    .deleteFrom('members')
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Sets a member's role. */
+export async function setMemberRole(
+  trx: Db,
+  conversationId: number,
+  userId: number,
+  role: MemberRow['role'],
+): Promise<void> {
+  await trx
+    .updateTable('members')
+    .set({ role })
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .execute();
 }
 
 export async function usersByIds(db: Db, ids: readonly number[]): Promise<Map<number, UserRow>> {

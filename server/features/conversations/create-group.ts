@@ -5,7 +5,7 @@ import type { Outcome } from '../../events.js';
 import { groupChangedEvents } from './conversation-events.js';
 import { insertConversation, insertMembers, type MemberRow } from './conversations.queries.js';
 import { appendSystemMessage } from './system-messages.js';
-import { activeUserIds } from './members.js';
+import { activeUserIds } from '../users/users.queries.js';
 
 /** Creates a group owned by the caller, with the listed users as members. */
 export async function createGroup(
@@ -14,7 +14,7 @@ export async function createGroup(
   input: CreateGroupInput,
 ): Promise<Outcome<Conversation>> {
   const wanted = [...new Set(input.memberIds ?? [])].filter((id) => id !== actor.userId);
-  const found = await activeUserIds(deps, wanted);
+  const found = await activeUserIds(deps.db, wanted);
   const missing = wanted.filter((id) => !found.has(id));
   if (missing.length)
     throw validationFailed({ memberIds: `unknown or inactive users: ${missing.join(', ')}` });

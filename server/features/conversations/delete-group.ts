@@ -2,7 +2,7 @@ import type { Actor, Deps } from '../../context.js';
 import { forbidden } from '../../errors.js';
 import type { Outcome } from '../../events.js';
 import { loadGroupAsMember, lockForMember } from './conversation.policy.js';
-import { memberIds } from './conversations.queries.js';
+import { deleteConversation, memberIds } from './conversations.queries.js';
 
 /** The owner deletes a group with its messages; every member is told it is gone. */
 export async function deleteGroup(deps: Deps, actor: Actor, id: number): Promise<Outcome<null>> {
@@ -14,7 +14,7 @@ export async function deleteGroup(deps: Deps, actor: Actor, id: number): Promise
     // Still the owner now (ownership may have been handed over meanwhile)?
     ownerOnly((await lockForMember(trx, deps, actor, id)).member.role);
     const ids = await memberIds(trx, id);
-    await trx.deleteFrom('conversations').where('id', '=', id).execute();
+    await deleteConversation(trx, id);
     return ids;
   });
   return {

@@ -4,7 +4,7 @@ import { isUniqueViolation, notFound } from '../../errors.js';
 import type { DomainEvent, Outcome } from '../../events.js';
 import { presentForUser } from './conversation.presenter.js';
 import { groupChangedEvents } from './conversation-events.js';
-import { findConversation, findMember } from './conversations.queries.js';
+import { findConversation, findMember, insertMembers } from './conversations.queries.js';
 import { appendSystemMessage } from './system-messages.js';
 
 /** Joins a public group; joining one you are in already changes nothing. */
@@ -35,9 +35,8 @@ export async function joinGroup(
           actor.userId,
         );
         // A member who joins starts with both cursors at the conversation's last seq.
-        await trx
-          .insertInto('members')
-          .values({
+        await insertMembers(trx, [
+          {
             conversation_id: id,
             user_id: actor.userId,
             role: 'member',
@@ -45,8 +44,8 @@ export async function joinGroup(
             delivered_seq: m.seq,
             read_seq: m.seq,
             muted: 0,
-          })
-          .execute();
+          },
+        ]);
         return m;
       });
       events = await groupChangedEvents(deps, id, [joined], [actor.userId]);

@@ -3,7 +3,13 @@ import { AppError } from '../../errors.js';
 import type { DomainEvent, Outcome } from '../../events.js';
 import { loadAsMember } from './conversation.policy.js';
 import { groupChangedEvents } from './conversation-events.js';
-import { listMemberRows, lockConversation } from './conversations.queries.js';
+import {
+  deleteConversation,
+  deleteMember,
+  listMemberRows,
+  lockConversation,
+  setMemberRole,
+} from './conversations.queries.js';
 import { successorOf } from './members.js';
 import { appendSystemMessage } from './system-messages.js';
 import type { MessageRow } from '../messages/messages.queries.js';
@@ -26,13 +32,9 @@ export async function leaveConversation(
     const members = await listMemberRows(trx, id);
     const me = members.find((m) => m.user_id === actor.userId);
     if (!me) return { deleted: false, messages: [] as MessageRow[], changed: [] as number[] };
-    await trx
-      .deleteFrom('members')
-      .where('conversation_id', '=', id)
-      .where('user_id', '=', actor.userId)
-      .execute();
+    await deleteMember(trx, id, actor.userId);
     if (members.length === 1) {
-      await trx.deleteFrom('conversations').where('id', '=', id).execute();
+      await deleteConversation(trx, id);
       return { deleted: true, messages: [], changed: [] };
     }
     const messages = [
@@ -41,12 +43,7 @@ export async function leaveConversation(
     const changed: number[] = [];
     if (me.role === 'owner') {
       const next = successorOf(members, actor.userId)!;
-      await trx
-        .updateTable('members')
-        .set({ role: 'owner' })
-        .where('conversation_id', '=', id)
-        .where('user_id', '=', next.user_id)
-        .execute();
+      await setMemberRole(trx, id, next.user_id, 'owner');
       messages.push(
         await appendSystemMessage(trx, deps, id, actor.userId, 'role_changed', next.user_id, {
           role: 'owner',

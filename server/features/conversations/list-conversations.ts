@@ -4,23 +4,18 @@ import type {
   PublicGroupsQuery,
 } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
-import { escapeLike } from '../../db/database.js';
-import { sql } from 'kysely';
 import { loadReadable } from './conversation.policy.js';
 import { presentForUser, toMember } from './conversation.presenter.js';
-import { listMemberRows, usersByIds } from './conversations.queries.js';
+import {
+  listMemberRows,
+  listMembershipsOf,
+  searchPublicGroups,
+  usersByIds,
+} from './conversations.queries.js';
 
 /** The caller's conversations, newest activity first. */
 export async function listConversations(deps: Deps, actor: Actor): Promise<Conversation[]> {
-  const rows = await deps.db
-    .selectFrom('members')
-    .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
-    .selectAll('conversations')
-    .select(['members.role', 'members.read_seq', 'members.muted'])
-    .where('members.user_id', '=', actor.userId)
-    .orderBy('conversations.last_message_at', 'desc')
-    .orderBy('conversations.id', 'desc')
-    .execute();
+  const rows = await listMembershipsOf(deps.db, actor.userId);
   return presentForUser(
     deps,
     actor.userId,
@@ -60,28 +55,7 @@ export async function browsePublicGroups(
   actor: Actor,
   query: PublicGroupsQuery,
 ): Promise<Conversation[]> {
-  let q = deps.db
-    .selectFrom('conversations')
-    .leftJoin('members', (j) =>
-      j
-        .onRef('members.conversation_id', '=', 'conversations.id')
-        .on('members.user_id', '=', actor.userId),
-    )
-    .selectAll('conversations')
-    .select(['members.role', 'members.read_seq', 'members.muted'])
-    .where('conversations.kind', '=', 'group')
-    .where('conversations.is_private', '=', 0);
-  const needle = query.query.trim().toLowerCase();
-  if (needle !== '') {
-    q = q.where(
-      sql<boolean>`lower(conversations.name) like ${`%${escapeLike(needle)}%`} escape '!'`,
-    );
-  }
-  const rows = await q
-    .orderBy('conversations.last_message_at', 'desc')
-    .orderBy('conversations.id', 'desc')
-    .limit(PUBLIC_LIMIT)
-    .execute();
+  const rows = await searchPublicGroups(deps.db, actor.userId, query.query, PUBLIC_LIMIT);
   return presentForUser(
     deps,
     actor.userId,

@@ -1,17 +1,3 @@
-import type { Deps } from '../../context.js';
-
-/** Which of the given user ids belong to active accounts. */
-export async function activeUserIds(deps: Deps, ids: readonly number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows = await deps.db
-    .selectFrom('users')
-    .select('id')
-    .where('id', 'in', ids)
-    .where('is_active', '=', 1)
-    .execute();
-  return new Set(rows.map((r) => r.id));
-}
-
 /** Who takes over when the owner leaves: the longest-serving admin, else the longest member. */
 export function successorOf<T extends { user_id: number; role: string; joined_at: number }>(
   members: readonly T[],

@@ -5,6 +5,7 @@ import type { Outcome } from '../../events.js';
 import { findUserById } from '../users/users.queries.js';
 import { presentForMembers } from './conversation.presenter.js';
 import {
+  findDirectConversation,
   insertConversation,
   insertMembers,
   listMemberRows,
@@ -27,13 +28,7 @@ export async function openDirect(
   if (!other || !other.is_active) throw notFound('No such user');
   const key = directKey(actor.userId, userId);
 
-  const existing = async () =>
-    deps.db
-      .selectFrom('conversations')
-      .selectAll()
-      .where('direct_key', '=', key)
-      .executeTakeFirst();
-  let row: ConversationRow | undefined = await existing();
+  let row: ConversationRow | undefined = await findDirectConversation(deps.db, key);
   let created = false;
   if (!row) {
     try {
@@ -75,7 +70,7 @@ export async function openDirect(
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
-    row = await existing();
+    row = await findDirectConversation(deps.db, key);
     if (!row) throw notFound('No such conversation');
   }
   const views = await presentForMembers(deps, row, await listMemberRows(deps.db, row.id));

@@ -3,7 +3,7 @@ import { forbidden, notFound, validationFailed } from '../../errors.js';
 import type { DomainEvent, Outcome } from '../../events.js';
 import { canManage, canRemove, loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { groupChangedEvents } from './conversation-events.js';
-import { findMember, type MemberRow } from './conversations.queries.js';
+import { deleteMember, findMember, type MemberRow } from './conversations.queries.js';
 import { appendSystemMessage } from './system-messages.js';
 
 /** Removes a member: owners remove anyone, admins remove plain members. Effective at once. */
@@ -26,12 +26,7 @@ export async function removeMember(
   const removed = await deps.db.transaction().execute(async (trx) => {
     const me = (await lockForMember(trx, deps, actor, id)).member;
     mayRemove(me, await findMember(trx, id, userId));
-    const r = await trx
-      .deleteFrom('members')
-      .where('conversation_id', '=', id)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    if (Number(r.numDeletedRows) === 0) return null;
+    if (!(await deleteMember(trx, id, userId))) return null;
     return appendSystemMessage(trx, deps, id, actor.userId, 'member_removed', userId);
   });
   if (!removed) throw notFound('No such member');

@@ -8,6 +8,7 @@ import { forbidden, notFound } from '../../errors.js';
 import type { Outcome } from '../../events.js';
 import { canManage, loadGroupAsMember, lockForMember } from './conversation.policy.js';
 import { groupChangedEvents } from './conversation-events.js';
+import { updateConversation } from './conversations.queries.js';
 import { appendSystemMessage } from './system-messages.js';
 import type { MessageRow } from '../messages/messages.queries.js';
 
@@ -31,9 +32,7 @@ export async function updateGroup(
     const { conversation, member } = await lockForMember(trx, deps, actor, id);
     mayChange(member.role);
     const renamed = input.name !== undefined && input.name !== conversation.name;
-    // An empty PATCH changes nothing (and an UPDATE with no SET clause is not valid SQL).
-    if (Object.keys(changes).length > 0)
-      await trx.updateTable('conversations').set(changes).where('id', '=', id).execute();
+    await updateConversation(trx, id, changes);
     return renamed
       ? [
           await appendSystemMessage(trx, deps, id, actor.userId, 'room_renamed', actor.userId, {

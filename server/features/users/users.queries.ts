@@ -87,3 +87,15 @@ export async function searchUsers(db: Db, query: string, limit: number): Promise
   }
   return q.orderBy('username_key').limit(limit).execute();
 }
+
+/** Which of the given user ids belong to active accounts. */
+export async function activeUserIds(db: Db, ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('users')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('is_active', '=', 1)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
