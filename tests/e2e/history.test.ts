@@ -21,7 +21,11 @@ let web: WebServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [web, browser] = await Promise.all([startWebServer(), launchBrowser()]);
+  // The history is seeded over REST far faster than a person sends; the limit is tested elsewhere.
+  [web, browser] = await Promise.all([
+    startWebServer({ MESSAGES_PER_SECOND: '1000' }),
+    launchBrowser(),
+  ]);
 });
 
 afterAll(async () => {
