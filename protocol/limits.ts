@@ -16,6 +16,14 @@ export const LIMITS = {
   topicMax: 250,
   historyLimitDefault: 50,
   historyLimitMax: 200,
+  changesLimitDefault: 100,
+  changesLimitMax: 500,
+  /** Distinct emoji on one message. */
+  reactionsPerMessageMax: 20,
+  /** UTF-16 units of one emoji (the longest ZWJ sequences are about 35). */
+  emojiMax: 64,
+  /** Code points of a reply's excerpt of the message it answers. */
+  replyExcerptMax: 200,
   accessTokenMinutes: 15,
   sessionMaxHours: 12,
   sessionRememberDays: 30,

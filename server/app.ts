@@ -20,6 +20,7 @@ import { fileRoutes } from './features/files/files.routes.js';
 import { healthRoutes, type ReadinessCheck } from './features/health/health.routes.js';
 import { userRoutes } from './features/users/users.routes.js';
 import { conversationRoutes } from './features/conversations/conversations.routes.js';
+import { messageChangeRoutes } from './features/messages/message-changes.routes.js';
 import { messageRoutes } from './features/messages/messages.routes.js';
 import { apiNotFound, frameworkError, installErrorHandling, sendError } from './http/errors.js';
 import { createMetrics, installCommitMetrics, installHttpMetrics } from './http/metrics.js';
@@ -73,7 +74,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by presenters; the zod response schemas document them (OpenAPI).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  installErrorHandling(app);
+  installErrorHandling(app, deps.events);
 
   const registry = createMetrics();
   installHttpMetrics(app, registry);
@@ -152,6 +153,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(userRoutes(deps));
   await app.register(conversationRoutes(deps));
   await app.register(messageRoutes(deps));
+  await app.register(messageChangeRoutes(deps));
   await app.register(fileRoutes(deps));
 
   const web = webRoot(deps);

@@ -1,4 +1,5 @@
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../protocol/errors.js';
+import type { DomainEvent } from './events.js';
 
 /** A failure the caller can act on; transports turn it into the contract's error shape. */
 export class AppError extends Error {
@@ -11,6 +12,18 @@ export class AppError extends Error {
   ) {
     super(message);
     this.name = 'AppError';
+  }
+
+  /**
+   * Events of a change that was made and committed although the caller is refused (a reused
+   * refresh token revokes its session): transports publish them after answering.
+   */
+  events: readonly DomainEvent[] = [];
+
+  /** This error, carrying `events` to publish once the refusal is answered. */
+  after(events: readonly DomainEvent[]): this {
+    this.events = events;
+    return this;
   }
 
   get status(): number {

@@ -1,5 +1,6 @@
 import type { PresenceEvent, ReceiptEvent, TypingEvent } from '../protocol/events.js';
 import type { Conversation, Member, Message } from '../protocol/schemas/conversations.js';
+import type { PublicUser } from '../protocol/schemas/users.js';
 
 /**
  * Things that happened, recorded by use cases and published after their transaction commits.
@@ -7,8 +8,9 @@ import type { Conversation, Member, Message } from '../protocol/schemas/conversa
  */
 export type DomainEvent =
   | { type: 'sessions.revoked'; userId: number; sessionIds: number[] | 'all' }
-  | { type: 'user.updated'; userId: number }
+  | { type: 'user.updated'; user: PublicUser; recipients: number[] }
   | { type: 'message.created'; message: Message; recipients: number[] }
+  | { type: 'message.updated'; message: Message; recipients: number[] }
   | { type: 'receipt'; receipt: ReceiptEvent; recipients: number[] }
   | { type: 'typing'; typing: TypingEvent; recipients: number[] }
   | { type: 'presence'; presence: PresenceEvent; recipients: number[] }

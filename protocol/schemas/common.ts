@@ -120,3 +120,10 @@ export const ErrorBodySchema = z
   .meta({ id: 'Error' });
 
 export const IsoTime = z.iso.datetime().describe('ISO-8601 UTC time with milliseconds');
+
+// `v` mode's \p{RGI_Emoji} matches one recommended emoji sequence (flags, keycaps, modifiers,
+// ZWJ sequences). Built at run time: the type libraries here stop before the `v` flag.
+const ONE_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+
+/** True when the string is exactly one fully qualified emoji. */
+export const isOneEmoji = (s: string): boolean => ONE_EMOJI.test(s);

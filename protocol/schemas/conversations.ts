@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { DecimalInt, IsoTime, PlainText, Text, trimSpace, Visible } from './common.js';
+import {
+  DecimalInt,
+  hasVisibleCharacter,
+  isOneEmoji,
+  IsoTime,
+  PlainText,
+  Text,
+  trimSpace,
+  Visible,
+} from './common.js';
 import { PublicUser } from './users.js';
 
 const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -23,6 +32,41 @@ export type SystemEvent = z.infer<typeof SystemEvent>;
 export const MessageStatus = z.enum(['sent', 'delivered', 'read']);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
+/** A file attached to a message (its bytes are served from `url`). */
+export const Attachment = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    mime: z.string(),
+    size: z.number().int(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    url: z.string(),
+    thumbnailUrl: z.string().nullable(),
+  })
+  .meta({ id: 'Attachment' });
+export type Attachment = z.infer<typeof Attachment>;
+
+/** The message a reply answers, as it reads now (`excerpt` is "" once it is deleted). */
+export const ReplyTo = z
+  .object({
+    id: z.number().int(),
+    seq: z.number().int(),
+    senderId: z.number().int(),
+    excerpt: z.string(),
+  })
+  .meta({ id: 'ReplyTo' });
+export type ReplyTo = z.infer<typeof ReplyTo>;
+
+/** One emoji's reactions: in the order each emoji was first used, users in reaction order. */
+export const Reaction = z
+  .object({ emoji: z.string(), count: z.number().int(), userIds: z.array(z.number().int()) })
+  .meta({ id: 'Reaction' });
+export type Reaction = z.infer<typeof Reaction>;
+
+export const Pinned = z.object({ by: z.number().int(), at: IsoTime }).meta({ id: 'Pinned' });
+export type Pinned = z.infer<typeof Pinned>;
+
 export const Message = z
   .object({
     id: z.number().int(),
@@ -36,6 +80,14 @@ export const Message = z
     createdAt: IsoTime,
     editedAt: IsoTime.nullable(),
     status: MessageStatus,
+    /** The conversation's change counter when this message last changed. */
+    version: z.number().int(),
+    deletedAt: IsoTime.nullable(),
+    replyTo: ReplyTo.nullable(),
+    reactions: z.array(Reaction),
+    mentions: z.array(z.number().int()),
+    pinned: Pinned.nullable(),
+    attachments: z.array(Attachment),
   })
   .meta({ id: 'Message' });
 export type Message = z.infer<typeof Message>;
@@ -64,6 +116,8 @@ export const Conversation = z
     memberCount: z.number().int(),
     myRole: Role.nullable(),
     lastSeq: z.number().int(),
+    /** The change counter: raised by every creation, edit, deletion, reaction or pin change. */
+    lastVersion: z.number().int(),
     lastMessage: Message.nullable(),
     unreadCount: z.number().int(),
     myReadSeq: z.number().int(),
@@ -143,21 +197,43 @@ export const HistoryQuery = z
   .object({
     before: SeqQuery.optional(),
     after: SeqQuery.optional(),
+    around: SeqQuery.optional(),
     limit: DecimalInt(1, LIMITS.historyLimitMax).optional().default(LIMITS.historyLimitDefault),
   })
   .refine((q) => q.before === undefined || q.after === undefined, {
     message: 'use either before or after, not both',
     path: ['before'],
+  })
+  .refine((q) => q.around === undefined || (q.before === undefined && q.after === undefined), {
+    message: 'around cannot be combined with before or after',
+    path: ['around'],
   });
 export type HistoryQuery = z.infer<typeof HistoryQuery>;
 
 export const HistoryPage = z
-  .object({ messages: z.array(Message), hasMore: z.boolean() })
+  .object({
+    messages: z.array(Message),
+    hasMore: z.boolean(),
+    /** With `around`: whether older and newer messages than the page exist. */
+    hasMoreBefore: z.boolean().optional(),
+    hasMoreAfter: z.boolean().optional(),
+  })
   .meta({ id: 'HistoryPage' });
 export type HistoryPage = z.infer<typeof HistoryPage>;
 
+export const ChangesQuery = z.object({
+  since: DecimalInt(0),
+  limit: DecimalInt(1, LIMITS.changesLimitMax).optional().default(LIMITS.changesLimitDefault),
+});
+export type ChangesQuery = z.infer<typeof ChangesQuery>;
+
+export const ChangesPage = z
+  .object({ messages: z.array(Message), lastVersion: z.number().int(), hasMore: z.boolean() })
+  .meta({ id: 'ChangesPage' });
+export type ChangesPage = z.infer<typeof ChangesPage>;
+
 export const PostMessageInput = z
-  .strictObject({ clientId: ClientId.optional(), body: MessageBody })
+  .strictObject({ clientId: ClientId.optional(), body: MessageBody, replyToId: Id.optional() })
   .meta({ id: 'PostMessageInput' });
 export type PostMessageInput = z.infer<typeof PostMessageInput>;
 
@@ -169,6 +245,7 @@ export const SendMessagePayload = z.strictObject({
   conversationId: Id,
   clientId: ClientId,
   body: MessageBody,
+  replyToId: Id.optional(),
 });
 export type SendMessagePayload = z.infer<typeof SendMessagePayload>;
 
@@ -177,3 +254,37 @@ export type CursorPayload = z.infer<typeof CursorPayload>;
 
 export const TypingPayload = z.strictObject({ conversationId: Id, typing: z.boolean() });
 export type TypingPayload = z.infer<typeof TypingPayload>;
+
+/**
+ * A new body for an edit: send's rules, except that it may be empty (only a message with
+ * attachments may be left without text; the use case decides).
+ */
+export const EditedBody = PlainText(Text({ trim: true, max: LIMITS.messageBodyMax })).refine(
+  (v) => v === '' || hasVisibleCharacter(v),
+  { message: 'must contain a visible character' },
+);
+
+/** One fully qualified emoji (modifiers and joiners included), nothing else. */
+export const Emoji = Text({ min: 1, max: LIMITS.emojiMax }).refine((v) => isOneEmoji(v), {
+  message: 'must be one emoji',
+});
+
+export const EditMessageInput = z
+  .strictObject({ body: EditedBody })
+  .meta({ id: 'EditMessageInput' });
+export type EditMessageInput = z.infer<typeof EditMessageInput>;
+
+export const ReactionParams = z.object({ id: DecimalInt(1), emoji: Emoji });
+export type ReactionParams = z.infer<typeof ReactionParams>;
+
+export const MessageEditPayload = z.strictObject({ messageId: Id, body: EditedBody });
+export type MessageEditPayload = z.infer<typeof MessageEditPayload>;
+
+export const MessageDeletePayload = z.strictObject({ messageId: Id });
+export type MessageDeletePayload = z.infer<typeof MessageDeletePayload>;
+
+export const ReactionSetPayload = z.strictObject({ messageId: Id, emoji: Emoji, on: z.boolean() });
+export type ReactionSetPayload = z.infer<typeof ReactionSetPayload>;
+
+export const MessagePinPayload = z.strictObject({ messageId: Id, pinned: z.boolean() });
+export type MessagePinPayload = z.infer<typeof MessagePinPayload>;

@@ -59,6 +59,8 @@ export interface ConversationsTable {
   created_by: number | null;
   created_at: Millis;
   last_seq: number;
+  /** The change counter: each creation, edit, deletion, reaction or pin change raises it. */
+  last_version: Generated<number>;
   last_message_at: Millis;
   direct_key: string | null;
 }
@@ -85,6 +87,20 @@ export interface MessagesTable {
   meta: string | null;
   created_at: Millis;
   edited_at: Millis | null;
+  /** The conversation's change counter when this message last changed (0 before v1.1 data). */
+  version: Generated<number>;
+  deleted_at: Millis | null;
+  reply_to_id: number | null;
+  pinned_by: number | null;
+  pinned_at: Millis | null;
+}
+
+export interface ReactionsTable {
+  id: Generated<number>;
+  message_id: number;
+  user_id: number;
+  emoji: string;
+  created_at: Millis;
 }
 
 export interface Database {
@@ -93,5 +109,6 @@ export interface Database {
   files: FilesTable;
   conversations: ConversationsTable;
   members: MembersTable;
+  reactions: ReactionsTable;
   messages: MessagesTable;
 }

@@ -1,12 +1,13 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
+import { EventBus } from '../events.js';
 import { frameworkError, installErrorHandling } from './errors.js';
 
 const app = Fastify({ frameworkErrors: frameworkError });
 
 beforeAll(async () => {
-  installErrorHandling(app);
+  installErrorHandling(app, new EventBus());
   app.get('/boom', async () => {
     throw new Error('select * from secrets where 1');
   });

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, toAppError, validationFailed } from '../errors.js';
+import type { EventBus } from '../events.js';
 
 type Issue = {
   instancePath?: string;
@@ -60,7 +61,7 @@ export function sendError(reply: FastifyReply, e: AppError): FastifyReply {
 }
 
 /** Installs the one error handler and the JSON 404 for /api. */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, events: EventBus): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const e = err instanceof AppError ? err : fromFramework(err);
     if (e.code === 'internal') request.log.error({ err }, 'request failed');
@@ -69,7 +70,9 @@ export function installErrorHandling(app: FastifyInstance): void {
         { err: { message: err.message, code: err.code } },
         'backing service unavailable',
       );
-    return sendError(reply, e);
+    const sent = sendError(reply, e);
+    events.publishAll(e.events);
+    return sent;
   });
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Server, type ServerOptions } from 'socket.io';
-import { EV } from '../../protocol/events.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
 import { MAX_SOCKET_PACKET_BYTES } from '../../protocol/limits.js';
 import type { Deps } from '../context.js';
 import { AppError, notFound, toAppError } from '../errors.js';
@@ -16,7 +16,7 @@ import { userCameOnline, userWentOffline } from '../features/presence/presence.j
 import { memoryRateLimiter } from '../lib/rate-limiter.js';
 import { corkPerTurn } from './cork.js';
 import { refuseHandshakes } from './refusals.js';
-import type { Gate, ParleySocket, SocketData } from './handler.js';
+import type { Gate, ParleyServer, ParleySocket, SocketData } from './handler.js';
 import { Publisher, sessionRoom, userRoom } from './publisher.js';
 
 /** Bytes waiting to be written to a socket's client (socket buffer plus unsent packets). */
@@ -38,7 +38,7 @@ const BACKPRESSURE_CHECK_MS = 1000;
 const DRAIN_TIMEOUT_MS = 5000;
 
 export interface Realtime {
-  io: Server;
+  io: ParleyServer;
   close(): Promise<void>;
 }
 
@@ -48,7 +48,12 @@ export function attachRealtime(
   deps: Deps,
   opts: { adapter?: ServerOptions['adapter'] } = {},
 ): Realtime {
-  const io = new Server(app.server, {
+  const io: ParleyServer = new Server<
+    ClientToServerEvents,
+    ServerToClientEvents,
+    Record<string, never>,
+    SocketData
+  >(app.server, {
     ...(opts.adapter && { adapter: opts.adapter }),
     path: '/socket.io',
     serveClient: false,
@@ -64,10 +69,10 @@ export function attachRealtime(
   const publisher = new Publisher(io, deps.events);
   const local = new Map<string, ParleySocket>();
 
-  /** Ends a socket whose session is over: tell it why, then drop it. */
+  /** A socket's session is over: every socket of it, on every node, is told why and dropped. */
   const expire = (socket: ParleySocket) => {
-    (socket as unknown as { emit: (e: string, p: unknown) => void }).emit(EV.sessionExpired, {});
-    socket.disconnect(true);
+    const { userId, sessionId } = socket.data.actor;
+    deps.events.publish({ type: 'sessions.revoked', userId, sessionIds: [sessionId] });
   };
 
   /** Socket events are session activity; at most once per interval this also re-checks the session. */
@@ -173,7 +178,7 @@ export function attachRealtime(
   });
 
   io.on('connection', (raw) => {
-    const socket = raw as unknown as ParleySocket;
+    const socket: ParleySocket = raw;
     const { actor } = socket.data;
     void socket.join([userRoom(actor.userId), sessionRoom(actor.sessionId)]);
     local.set(socket.id, socket);

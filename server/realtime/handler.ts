@@ -1,4 +1,5 @@
-import type { Socket } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../protocol/events.js';
 import type { z } from 'zod';
 import type { Ack } from '../../protocol/errors.js';
 import type { Actor, Deps } from '../context.js';
@@ -14,9 +15,18 @@ export interface SocketData {
   release: () => void;
 }
 
+/** A connected client, typed by the event maps both sides share. */
 export type ParleySocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
   Record<string, never>,
-  Record<string, never>,
+  SocketData
+>;
+
+/** The Socket.IO server, typed the same way. */
+export type ParleyServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
   Record<string, never>,
   SocketData
 >;
@@ -99,8 +109,27 @@ export function handle<I, O>(
       const e = toAppError(err);
       if (e.code === 'internal') deps.log.error({ err }, 'socket handler failed');
       reply({ ok: false, error: e.toBody().error });
+      deps.events.publishAll(e.events);
     } finally {
       gate.inflight--;
     }
+  };
+}
+
+/**
+ * Registers socket handlers by event name. Socket.IO passes the ack callback last, whatever
+ * came before it: an event with no payload or extra arguments must still be answered (and
+ * refused), not run without an ack. The payload is `unknown` until a handler's schema parsed it.
+ */
+export function listen(socket: ParleySocket) {
+  const raw = socket as unknown as { on: (e: string, f: (...a: unknown[]) => void) => void };
+  return (
+    event: keyof ClientToServerEvents,
+    fn: (payload: unknown, ack?: unknown) => Promise<void>,
+  ): void => {
+    raw.on(event, (...args) => {
+      const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+      void fn(args.length <= 1 ? args[0] : args, ack);
+    });
   };
 }

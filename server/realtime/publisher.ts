@@ -1,6 +1,6 @@
-import type { Server } from 'socket.io';
 import { EV } from '../../protocol/events.js';
 import type { DomainEvent, EventBus } from '../events.js';
+import type { ParleyServer } from './handler.js';
 
 export const userRoom = (id: number) => `user:${id}`;
 export const sessionRoom = (id: number) => `session:${id}`;
@@ -13,7 +13,7 @@ export class Publisher {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly io: Server,
+    private readonly io: ParleyServer,
     events: EventBus,
   ) {
     this.unsubscribe = events.subscribe((e) => this.emit(e));
@@ -27,6 +27,12 @@ export class Publisher {
     switch (e.type) {
       case 'message.created':
         if (e.recipients.length) this.toUsers(e.recipients).emit(EV.messageNew, e.message);
+        return;
+      case 'message.updated':
+        if (e.recipients.length) this.toUsers(e.recipients).emit(EV.messageUpdated, e.message);
+        return;
+      case 'user.updated':
+        if (e.recipients.length) this.toUsers(e.recipients).emit(EV.userUpdated, e.user);
         return;
       case 'receipt':
         if (e.recipients.length) this.toUsers(e.recipients).emit(EV.receipt, e.receipt);
@@ -63,7 +69,6 @@ export class Publisher {
         return;
       }
       case 'membership.changed':
-      case 'user.updated':
         return;
     }
   }

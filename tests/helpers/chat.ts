@@ -25,17 +25,24 @@ export function expectPublicUser(u: any, expected: Partial<Record<string, unknow
 export function expectMessage(m: any, expected: Partial<Record<string, unknown>> = {}): void {
   expect(keys(m)).toEqual(
     [
+      'attachments',
       'body',
       'clientId',
       'conversationId',
       'createdAt',
+      'deletedAt',
       'editedAt',
       'id',
       'kind',
+      'mentions',
       'meta',
+      'pinned',
+      'reactions',
+      'replyTo',
       'senderId',
       'seq',
       'status',
+      'version',
     ].sort(),
   );
   expect(Number.isSafeInteger(m.id) && m.id > 0).toBe(true);
@@ -57,6 +64,48 @@ export function expectMessage(m: any, expected: Partial<Record<string, unknown>>
   expect(m.createdAt).toMatch(ISO_MS);
   expect(m.editedAt === null || ISO_MS.test(m.editedAt)).toBe(true);
   expect(['sent', 'delivered', 'read']).toContain(m.status);
+  expect(Number.isSafeInteger(m.version) && m.version > 0).toBe(true);
+  expect(m.deletedAt === null || ISO_MS.test(m.deletedAt)).toBe(true);
+  if (m.replyTo !== null) {
+    expect(keys(m.replyTo)).toEqual(['excerpt', 'id', 'senderId', 'seq']);
+    expect(typeof m.replyTo.excerpt).toBe('string');
+    expect([...m.replyTo.excerpt].length).toBeLessThanOrEqual(200);
+    expect(m.replyTo.seq).toBeLessThan(m.seq);
+  }
+  expect(Array.isArray(m.reactions)).toBe(true);
+  for (const r of m.reactions) {
+    expect(keys(r)).toEqual(['count', 'emoji', 'userIds']);
+    expect(r.count).toBe(r.userIds.length);
+    expect(r.count).toBeGreaterThan(0);
+    expect(new Set(r.userIds).size).toBe(r.userIds.length);
+  }
+  expect(new Set(m.reactions.map((r: any) => r.emoji)).size).toBe(m.reactions.length);
+  expect(Array.isArray(m.mentions)).toBe(true);
+  expect(Array.isArray(m.attachments)).toBe(true);
+  if (m.pinned !== null) {
+    expect(keys(m.pinned)).toEqual(['at', 'by']);
+    expect(m.pinned.at).toMatch(ISO_MS);
+  }
+  if (m.kind === 'system') {
+    expect([m.reactions, m.pinned, m.replyTo, m.deletedAt, m.editedAt]).toEqual([
+      [],
+      null,
+      null,
+      null,
+      null,
+    ]);
+  }
+  // A tombstone keeps its place and sender, nothing of its content.
+  if (m.deletedAt !== null) {
+    expect([m.body, m.reactions, m.mentions, m.attachments, m.replyTo, m.pinned]).toEqual([
+      '',
+      [],
+      [],
+      [],
+      null,
+      null,
+    ]);
+  }
   expect(m).toMatchObject(expected);
 }
 
@@ -74,6 +123,7 @@ export function expectConversation(
     'kind',
     'lastMessage',
     'lastSeq',
+    'lastVersion',
     'memberCount',
     'muted',
     'myReadSeq',
@@ -101,6 +151,8 @@ export function expectConversation(
   expect(Number.isSafeInteger(c.memberCount) && c.memberCount >= 0).toBe(true);
   expect([null, 'owner', 'admin', 'member']).toContain(c.myRole);
   expect(Number.isSafeInteger(c.lastSeq) && c.lastSeq >= 0).toBe(true);
+  // Every creation raised the counter, and changes raise it further.
+  expect(Number.isSafeInteger(c.lastVersion) && c.lastVersion >= c.lastSeq).toBe(true);
   if (c.lastMessage === null) expect(c.lastSeq).toBe(0);
   else {
     expectMessage(c.lastMessage, { conversationId: c.id, seq: c.lastSeq });

@@ -181,6 +181,51 @@ describe('REST authorization matrix on a private group', () => {
     expect((await chat.get(who.owner, group.id)).id).toBe(group.id);
   });
 
+  it('reads, edits, deletes, reacts to and pins messages (v1.1)', async () => {
+    const ok = { owner: 200, admin: 200, member: 200, removed: 404, outsider: 404 };
+    const by = async (u: TestUser, body: string) => (await chat.send(u, group.id, body)).id;
+    const theirs = await by(who.member, 'the member wrote this');
+    await matrix(ok, (u) => t.api.get(`/api/messages/${theirs}`, { token: u.token }));
+    await matrix(ok, (u) => t.api.get(`${base()}/pins`, { token: u.token }));
+    await matrix(ok, (u) => t.api.get(`${base()}/changes?since=0`, { token: u.token }));
+    await matrix(ok, (u) => t.api.get(`${base()}/messages?around=1`, { token: u.token }));
+    // Only the sender edits.
+    await matrix({ owner: 403, admin: 403, member: 200, removed: 404, outsider: 404 }, (u) =>
+      t.api.patch(`/api/messages/${theirs}`, { body: `edited by ${u.id}` }, { token: u.token }),
+    );
+    // Any member reacts.
+    await matrix(ok, (u) =>
+      t.api.put(`/api/messages/${theirs}/reactions/%F0%9F%91%8D`, undefined, { token: u.token }),
+    );
+    // In a group, the owner and admins pin.
+    await matrix({ owner: 200, admin: 200, member: 403, removed: 404, outsider: 404 }, (u) =>
+      t.api.put(`/api/messages/${theirs}/pin`, undefined, { token: u.token }),
+    );
+    // The sender, the owner and admins delete a member's message; a member not another's.
+    const mine = {
+      owner: await by(who.member, 'a'),
+      admin: await by(who.member, 'b'),
+      member: await by(who.member, 'c'),
+      removed: await by(who.member, 'd'),
+      outsider: await by(who.member, 'e'),
+    };
+    await matrix({ owner: 200, admin: 200, member: 200, removed: 404, outsider: 404 }, (u, r) =>
+      t.api.delete(`/api/messages/${mine[r]}`, { token: u.token }),
+    );
+    const owners = await by(who.owner, 'the owner wrote this');
+    expectError(
+      await t.api.delete(`/api/messages/${owners}`, { token: who.member.token }),
+      403,
+      'forbidden',
+    );
+    const m = (await t.api.get(`/api/messages/${theirs}`, { token: who.owner.token })).body;
+    expect(m.body).toBe(`edited by ${who.member.id}`);
+    expect(m.reactions).toEqual([
+      { emoji: '👍', count: 3, userIds: [who.owner.id, who.admin.id, who.member.id] },
+    ]);
+    expect(m.pinned.by).toBe(who.owner.id);
+  });
+
   it('gives outsiders of a public group read access but no write access', async () => {
     const x = who.outsider;
     expect((await t.api.get(`/api/conversations/${pub.id}`, { token: x.token })).status).toBe(200);
@@ -251,6 +296,9 @@ describe('no existence oracle (S13)', () => {
       ['POST', '/members', { userIds: [x.id] }],
       ['DELETE', `/members/${who.member.id}`],
       ['PATCH', `/members/${who.member.id}`, { role: 'admin' }],
+      ['GET', '/pins'],
+      ['GET', '/changes?since=0'],
+      ['GET', '/messages?around=3'],
     ];
     for (const [method, path, body] of calls) {
       const answers = [];
@@ -280,6 +328,9 @@ describe('socket events from non-members (S12)', () => {
   ];
 
   it('answers not_found, persists nothing and broadcasts nothing', async () => {
+    const inDm = (await chat.send(who.owner, dm.id, 'for the two of us')).id;
+    const inPub = (await chat.send(who.owner, pub.id, 'public words')).id;
+    await sleep(100);
     const before = await chat.get(who.owner, group.id);
     const cursors = before.members.map((m: any) => [m.user.id, m.deliveredSeq, m.readSeq]);
     const memberLogs = [...sockets.owner, ...sockets.admin, ...sockets.member].map(
@@ -298,6 +349,37 @@ describe('socket events from non-members (S12)', () => {
     // A public group is visible, so there the answer is forbidden instead.
     for (const [event, payload] of events)
       expectAckError(await sockets.outsider[0]!.request(event, payload(pub.id)), 'forbidden');
+
+    // The message events of v1.1, on a message of each conversation and on a missing one.
+    const inGroup = (await chat.history(who.owner, group.id)).messages.at(-1);
+    const changes: Array<[string, (id: number) => unknown]> = [
+      ['message:edit', (id) => ({ messageId: id, body: 'intrusion' })],
+      ['message:delete', (id) => ({ messageId: id })],
+      ['reaction:set', (id) => ({ messageId: id, emoji: '👍', on: true })],
+      ['message:pin', (id) => ({ messageId: id, pinned: true })],
+    ];
+    for (const role of ['removed', 'outsider'] as const) {
+      for (const [event, payload] of changes) {
+        const answers = [];
+        for (const id of [inGroup.id, inDm, MISSING]) {
+          const ack = await sockets[role][0]!.request(event, payload(id));
+          expectAckError(ack, 'not_found');
+          answers.push(ack);
+        }
+        expect(answers[0]).toEqual(answers[2]);
+        expect(answers[1]).toEqual(answers[2]);
+      }
+    }
+    for (const [event, payload] of changes)
+      expectAckError(await sockets.outsider[0]!.request(event, payload(inPub)), 'forbidden');
+    const untouched = (await t.api.get(`/api/messages/${inGroup.id}`, { token: who.owner.token }))
+      .body;
+    expect([untouched.body, untouched.reactions, untouched.pinned, untouched.deletedAt]).toEqual([
+      inGroup.body,
+      inGroup.reactions,
+      inGroup.pinned,
+      null,
+    ]);
 
     await sleep(300);
     const after = await chat.get(who.owner, group.id);

@@ -1,6 +1,7 @@
 import type { AdminUpdateUserInput, User } from '../../../protocol/schemas/users.js';
 import type { Actor, Deps } from '../../context.js';
 import { AppError, forbidden, notFound } from '../../errors.js';
+import type { DomainEvent, Outcome } from '../../events.js';
 import { revokeSessions } from '../auth/sessions.queries.js';
 import { toUser } from '../users/user.presenter.js';
 import { findUserById, updateUser } from '../users/users.queries.js';
@@ -11,7 +12,7 @@ export async function adminUpdateUser(
   actor: Actor,
   userId: number,
   input: AdminUpdateUserInput,
-): Promise<User> {
+): Promise<Outcome<User>> {
   if (!actor.isAdmin) throw forbidden('Only a server admin can do that');
   const row = await findUserById(deps.db, userId);
   if (!row) throw notFound('No such user');
@@ -24,16 +25,16 @@ export async function adminUpdateUser(
     ...(input.isActive !== undefined && { is_active: input.isActive ? 1 : 0 }),
     ...(input.isAdmin !== undefined && { is_admin: input.isAdmin ? 1 : 0 }),
   });
+  const events: DomainEvent[] = [];
   if (input.isActive === false) {
     const ids = await revokeSessions(deps.db, userId, deps.now());
-    deps.events.publish({ type: 'sessions.revoked', userId, sessionIds: 'all' });
+    events.push({ type: 'sessions.revoked', userId, sessionIds: 'all' });
     deps.log.info(
       { event: 'user_deactivated', userId, by: actor.userId, sessions: ids.length },
       'user deactivated',
     );
   }
-  deps.events.publish({ type: 'user.updated', userId });
   const updated = await findUserById(deps.db, userId);
   if (!updated) throw notFound('No such user');
-  return toUser(updated, deps.presence);
+  return { data: toUser(updated, deps.presence), events };
 }

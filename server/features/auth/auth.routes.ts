@@ -12,6 +12,7 @@ import {
 import { ErrorBodySchema, IdParam } from '../../../protocol/schemas/common.js';
 import type { Deps } from '../../context.js';
 import { AppError } from '../../errors.js';
+import { respond } from '../../http/respond.js';
 import { actorOf, bearerToken, metaOf, requireAuth } from '../../http/auth.js';
 import { iso } from '../../lib/time.js';
 import { login } from './login.js';
@@ -151,10 +152,10 @@ export function authRoutes(deps: Deps) {
         if (!accessToken && cookie) requireClientHeader(request);
         // The cookie counts only with the client header, also when a bearer token comes along.
         const refreshToken = request.headers[CLIENT_HEADER] === 'web' ? cookie : undefined;
-        const done = await logout(deps, { accessToken, refreshToken });
+        const out = await logout(deps, { accessToken, refreshToken });
         clearRefreshCookie(deps, request, reply);
-        if (!done) throw new AppError('unauthorized', 'No session to sign out of');
-        return reply.code(204).send(null);
+        if (!out.data) throw new AppError('unauthorized', 'No session to sign out of');
+        return respond(deps, reply, out, 204);
       },
     );
 
@@ -183,8 +184,12 @@ export function authRoutes(deps: Deps) {
         },
       },
       async (request, reply) => {
-        await revokeSession(deps, actorOf(request), request.params.id);
-        return reply.code(204).send(null);
+        return respond(
+          deps,
+          reply,
+          await revokeSession(deps, actorOf(request), request.params.id),
+          204,
+        );
       },
     );
   };

@@ -1,14 +1,15 @@
 import type { Deps } from '../../context.js';
+import type { Outcome } from '../../events.js';
 import { findSessionWithUser, revokeSessions } from './sessions.queries.js';
 
 /**
- * Ends the session named by an access token or a refresh token. Only the signature is checked:
- * signing out of an already expired session still succeeds.
+ * Ends the session named by an access token or a refresh token; false when neither names one.
+ * Only the signature is checked: signing out of an already expired session still succeeds.
  */
 export async function logout(
   deps: Deps,
   creds: { accessToken?: string; refreshToken?: string },
-): Promise<boolean> {
+): Promise<Outcome<boolean>> {
   let target: { userId: number; sessionId: number } | null = null;
   if (creds.accessToken) {
     try {
@@ -28,11 +29,14 @@ export async function logout(
       target = { userId: s.user_id, sessionId: s.id };
     }
   }
-  if (!target) return false;
+  if (!target) return { data: false, events: [] };
   const ids = await revokeSessions(deps.db, target.userId, deps.now(), {
     only: [target.sessionId],
   });
-  if (ids.length)
-    deps.events.publish({ type: 'sessions.revoked', userId: target.userId, sessionIds: ids });
-  return true;
+  return {
+    data: true,
+    events: ids.length
+      ? [{ type: 'sessions.revoked', userId: target.userId, sessionIds: ids }]
+      : [],
+  };
 }

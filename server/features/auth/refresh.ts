@@ -85,7 +85,6 @@ async function issue(deps: Deps, s: SessionWithUser, gen: number): Promise<Refre
 
 async function revokeForReuse(deps: Deps, userId: number, sessionId: number): Promise<never> {
   const ids = await revokeSessions(deps.db, userId, deps.now(), { only: [sessionId] });
-  deps.events.publish({ type: 'sessions.revoked', userId, sessionIds: ids });
   deps.log.warn(
     { event: 'refresh_reuse', userId, sessionId },
     'refresh token reuse; session revoked',
@@ -93,5 +92,5 @@ async function revokeForReuse(deps: Deps, userId: number, sessionId: number): Pr
   throw new AppError(
     'session_expired',
     'This sign-in was ended because its refresh token was reused',
-  );
+  ).after([{ type: 'sessions.revoked', userId, sessionIds: ids }]);
 }

@@ -1,6 +1,7 @@
 import type { SessionInfo } from '../../../protocol/schemas/auth.js';
 import type { Actor, Deps } from '../../context.js';
 import { notFound } from '../../errors.js';
+import type { Outcome } from '../../events.js';
 import { iso } from '../../lib/time.js';
 import { listActiveSessions, revokeSessions } from './sessions.queries.js';
 
@@ -23,8 +24,15 @@ export async function listSessions(deps: Deps, actor: Actor): Promise<SessionInf
 }
 
 /** Revokes one of the caller's own sessions; anyone else's is "not found", never "forbidden". */
-export async function revokeSession(deps: Deps, actor: Actor, sessionId: number): Promise<void> {
+export async function revokeSession(
+  deps: Deps,
+  actor: Actor,
+  sessionId: number,
+): Promise<Outcome<null>> {
   const ids = await revokeSessions(deps.db, actor.userId, deps.now(), { only: [sessionId] });
   if (ids.length === 0) throw notFound('No such session');
-  deps.events.publish({ type: 'sessions.revoked', userId: actor.userId, sessionIds: ids });
+  return {
+    data: null,
+    events: [{ type: 'sessions.revoked', userId: actor.userId, sessionIds: ids }],
+  };
 }

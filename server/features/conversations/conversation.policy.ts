@@ -23,7 +23,7 @@ export function canRemove(actor: Role, target: Role): boolean {
 const hidden = () => notFound('No such conversation');
 
 /** True when a non-member may see the conversation at all: public groups only. */
-export const visibleToOutsiders = (c: ConversationRow): boolean =>
+export const visibleToOutsiders = (c: Pick<ConversationRow, 'kind' | 'is_private'>): boolean =>
   c.kind === 'group' && c.is_private === 0;
 
 /**

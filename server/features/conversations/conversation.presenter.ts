@@ -1,13 +1,14 @@
 import type {
   Conversation,
   Member,
+  Message,
   MessageStatus,
 } from '../../../protocol/schemas/conversations.js';
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/database.js';
 import { iso } from '../../lib/time.js';
-import { toMessage } from '../messages/message.presenter.js';
-import { lastMessages, type MessageRow } from '../messages/messages.queries.js';
+import { groupReactions, toMessage } from '../messages/message.presenter.js';
+import { lastMessages, reactionsOf, replyTargetsOf } from '../messages/messages.queries.js';
 import { toPublicUser } from '../users/user.presenter.js';
 import type { UserRow } from '../users/users.queries.js';
 import {
@@ -24,8 +25,7 @@ import {
 interface Base {
   row: ConversationRow;
   memberCount: number;
-  lastMessage: MessageRow | null;
-  lastStatus: MessageStatus;
+  lastMessage: Message | null;
   partners: number[];
 }
 
@@ -58,15 +58,26 @@ async function loadBases(
     lastMessageCursors(db, ids),
     directPartners(db, directIds),
   ]);
-  const users = await usersByIds(db, [...partners.values()].flat());
+  const lastRows = [...lasts.values()].filter((m) => m.deleted_at === null);
+  const [users, reactions, replyTargets] = await Promise.all([
+    usersByIds(db, [...partners.values()].flat()),
+    reactionsOf(
+      db,
+      lastRows.filter((m) => m.kind === 'text').map((m) => m.id),
+    ),
+    replyTargetsOf(
+      db,
+      lastRows.flatMap((m) => (m.reply_to_id === null ? [] : [m.reply_to_id])),
+    ),
+  ]);
+  const extras = { reactions: groupReactions(reactions), replyTargets };
   const bases = new Map<number, Base>();
   for (const row of rows) {
     const last = lasts.get(row.id) ?? null;
     bases.set(row.id, {
       row,
       memberCount: counts.get(row.id) ?? 0,
-      lastMessage: last,
-      lastStatus: last ? statusFrom(cursors.get(row.id), last.seq) : 'sent',
+      lastMessage: last ? toMessage(last, statusFrom(cursors.get(row.id), last.seq), extras) : null,
       partners: partners.get(row.id) ?? [],
     });
   }
@@ -99,7 +110,8 @@ function present(
     memberCount: base.memberCount,
     myRole: viewer.member?.role ?? null,
     lastSeq: Number(row.last_seq),
-    lastMessage: base.lastMessage ? toMessage(base.lastMessage, base.lastStatus) : null,
+    lastVersion: Number(row.last_version),
+    lastMessage: base.lastMessage,
     unreadCount: viewer.member ? unread : 0,
     myReadSeq: viewer.member ? Number(viewer.member.read_seq) : 0,
     muted: viewer.member ? viewer.member.muted === 1 : false,

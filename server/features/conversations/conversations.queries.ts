@@ -305,7 +305,8 @@ export async function unreadCounts(
         .onRef('messages.conversation_id', '=', 'members.conversation_id')
         .onRef('messages.seq', '>', 'members.read_seq')
         .onRef('messages.sender_id', '!=', 'members.user_id')
-        .on('messages.kind', '=', 'text'),
+        .on('messages.kind', '=', 'text')
+        .on('messages.deleted_at', 'is', null),
     )
     .select((eb) => [
       'members.conversation_id',

@@ -1,12 +1,14 @@
 import type { User } from '../../../protocol/schemas/users.js';
 import type { Actor, Deps } from '../../context.js';
 import { AppError } from '../../errors.js';
+import type { Outcome } from '../../events.js';
 import { getMe } from '../users/profile.js';
+import { profileChangedEvents } from '../users/user-events.js';
 import { discardAvatarFiles } from './avatar-storage.js';
 import { deleteAvatarRows, lockAvatarKey, setAvatarKey } from './files.queries.js';
 
 /** Removes the caller's avatar, its row and its files; without an avatar it changes nothing. */
-export async function deleteAvatar(deps: Deps, actor: Actor): Promise<User> {
+export async function deleteAvatar(deps: Deps, actor: Actor): Promise<Outcome<User>> {
   const removed = await deps.db.transaction().execute(async (trx) => {
     const current = await lockAvatarKey(trx, deps.dbKind, actor.userId);
     if (!current) throw new AppError('session_expired', 'Your account no longer exists');
@@ -18,6 +20,8 @@ export async function deleteAvatar(deps: Deps, actor: Actor): Promise<User> {
     return old;
   });
   await discardAvatarFiles(deps, removed);
-  if (removed.length) deps.events.publish({ type: 'user.updated', userId: actor.userId });
-  return getMe(deps, actor);
+  return {
+    data: await getMe(deps, actor),
+    events: removed.length ? await profileChangedEvents(deps, actor.userId) : [],
+  };
 }

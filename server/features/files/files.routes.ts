@@ -6,6 +6,7 @@ import { ErrorBodySchema } from '../../../protocol/schemas/common.js';
 import { User } from '../../../protocol/schemas/users.js';
 import type { Deps } from '../../context.js';
 import { AppError, validationFailed } from '../../errors.js';
+import { respond } from '../../http/respond.js';
 import { actorOf, requireAuth } from '../../http/auth.js';
 import { deleteAvatar } from './delete-avatar.js';
 import { getAvatarFile } from './get-avatar-file.js';
@@ -108,9 +109,9 @@ export function fileRoutes(deps: Deps) {
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const bytes = await readAvatarUpload(request);
-        return uploadAvatar(deps, actorOf(request), bytes);
+        return respond(deps, reply, await uploadAvatar(deps, actorOf(request), bytes));
       },
     );
 
@@ -124,7 +125,7 @@ export function fileRoutes(deps: Deps) {
           response: { 200: User, ...errors },
         },
       },
-      async (request) => deleteAvatar(deps, actorOf(request)),
+      async (request, reply) => respond(deps, reply, await deleteAvatar(deps, actorOf(request))),
     );
 
     app.get(

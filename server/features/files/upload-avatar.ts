@@ -4,7 +4,9 @@ import type { User } from '../../../protocol/schemas/users.js';
 import type { Actor, Deps } from '../../context.js';
 import { AppError, validationFailed } from '../../errors.js';
 import { throttle } from '../../lib/throttle.js';
+import type { Outcome } from '../../events.js';
 import { getMe } from '../users/profile.js';
+import { profileChangedEvents } from '../users/user-events.js';
 import {
   discardAvatarFiles,
   newStorageKey,
@@ -26,7 +28,11 @@ const AVATAR_MIME = 'image/webp';
  * Sets the caller's avatar from an uploaded image: the type is judged from the bytes, the
  * image is re-encoded to square WebPs without metadata, and the previous avatar is deleted.
  */
-export async function uploadAvatar(deps: Deps, actor: Actor, bytes: Uint8Array): Promise<User> {
+export async function uploadAvatar(
+  deps: Deps,
+  actor: Actor,
+  bytes: Uint8Array,
+): Promise<Outcome<User>> {
   await throttle(
     deps,
     `upload:${actor.userId}`,
@@ -76,6 +82,5 @@ export async function uploadAvatar(deps: Deps, actor: Actor, bytes: Uint8Array):
     deps,
     replaced.filter((k) => k !== key),
   );
-  deps.events.publish({ type: 'user.updated', userId: actor.userId });
-  return getMe(deps, actor);
+  return { data: await getMe(deps, actor), events: await profileChangedEvents(deps, actor.userId) };
 }

@@ -1,25 +1,36 @@
 import type { HistoryPage, HistoryQuery } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
 import { loadReadable } from '../conversations/conversation.policy.js';
-import { memberCursors } from '../conversations/conversations.queries.js';
-import { ReceiptView, toMessage } from './message.presenter.js';
-import { pageMessages } from './messages.queries.js';
+import { presentMessages } from './message-view.js';
+import { pageAround, pageMessages } from './messages.queries.js';
 
-/** A page of history, ascending by seq: the newest by default, or `before`/`after` a seq. */
+/**
+ * A page of history, ascending by seq: the newest by default, `before`/`after` a seq, or
+ * `around` one (that message with floor((limit - 1) / 2) before it and the rest after it,
+ * not refilled from the other side near either end; `around` is clamped to 1…lastSeq).
+ */
 export async function listMessages(
   deps: Deps,
   actor: Actor,
   conversationId: number,
   query: HistoryQuery,
 ): Promise<HistoryPage> {
-  await loadReadable(deps, actor, conversationId);
-  const [page, cursors] = await Promise.all([
-    pageMessages(deps.db, conversationId, query),
-    memberCursors(deps.db, conversationId),
-  ]);
-  const view = new ReceiptView(cursors);
+  const { conversation } = await loadReadable(deps, actor, conversationId);
+  if (query.around !== undefined) {
+    const lastSeq = Number(conversation.last_seq);
+    const at = Math.min(Math.max(query.around, 1), Math.max(lastSeq, 1));
+    const before = Math.floor((query.limit - 1) / 2);
+    const page = await pageAround(deps.db, conversationId, at, before, query.limit - before);
+    return {
+      messages: await presentMessages(deps.db, conversationId, page.rows),
+      hasMore: page.hasMoreBefore || page.hasMoreAfter,
+      hasMoreBefore: page.hasMoreBefore,
+      hasMoreAfter: page.hasMoreAfter,
+    };
+  }
+  const page = await pageMessages(deps.db, conversationId, query);
   return {
-    messages: page.rows.map((r) => toMessage(r, view.statusOf(r.sender_id, r.seq))),
+    messages: await presentMessages(deps.db, conversationId, page.rows),
     hasMore: page.hasMore,
   };
 }

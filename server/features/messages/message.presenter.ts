@@ -1,7 +1,8 @@
-import type { Message, MessageStatus } from '../../../protocol/schemas/conversations.js';
+import { LIMITS } from '../../../protocol/limits.js';
+import type { Message, MessageStatus, Reaction } from '../../../protocol/schemas/conversations.js';
 import { iso, isoOrNull } from '../../lib/time.js';
 import type { MemberCursor } from '../conversations/conversations.queries.js';
-import type { MessageRow } from './messages.queries.js';
+import type { MessageRow, ReplyTarget } from './messages.queries.js';
 
 /** The lowest value of a cursor over members, and the next lowest, to exclude one sender in O(1). */
 class LowestTwo {
@@ -58,8 +59,30 @@ function parseMeta(meta: string | null): Record<string, unknown> | null {
   }
 }
 
-/** A stored message as the wire sees it. */
-export function toMessage(row: MessageRow, status: MessageStatus): Message {
+/** What a message shows beyond its own row: its reactions and the message it answers. */
+export interface MessageExtras {
+  reactions?: ReadonlyMap<number, Reaction[]>;
+  replyTargets?: ReadonlyMap<number, ReplyTarget>;
+}
+
+/** The first code points of a body, as a reply quotes it ("" once the message is deleted). */
+export function excerptOf(target: Pick<ReplyTarget, 'body' | 'deleted_at'>): string {
+  if (target.deleted_at !== null) return '';
+  const points = Array.from(target.body);
+  return points.length <= LIMITS.replyExcerptMax
+    ? target.body
+    : points.slice(0, LIMITS.replyExcerptMax).join('');
+}
+
+/** A stored message as the wire sees it; a deleted one is a tombstone. */
+export function toMessage(
+  row: MessageRow,
+  status: MessageStatus,
+  extras: MessageExtras = {},
+): Message {
+  const deleted = row.deleted_at !== null;
+  const target =
+    deleted || row.reply_to_id === null ? undefined : extras.replyTargets?.get(row.reply_to_id);
   return {
     id: row.id,
     conversationId: row.conversation_id,
@@ -67,10 +90,38 @@ export function toMessage(row: MessageRow, status: MessageStatus): Message {
     senderId: row.sender_id,
     clientId: row.client_id,
     kind: row.kind,
-    body: row.body,
+    body: deleted ? '' : row.body,
     meta: parseMeta(row.meta),
     createdAt: iso(row.created_at),
     editedAt: isoOrNull(row.edited_at),
     status,
+    version: Number(row.version),
+    deletedAt: isoOrNull(row.deleted_at),
+    replyTo: target
+      ? { id: target.id, seq: target.seq, senderId: target.sender_id, excerpt: excerptOf(target) }
+      : null,
+    reactions: deleted ? [] : (extras.reactions?.get(row.id) ?? []),
+    mentions: [],
+    pinned:
+      deleted || row.pinned_by === null || row.pinned_at === null
+        ? null
+        : { by: row.pinned_by, at: iso(row.pinned_at) },
+    attachments: [],
   };
+}
+
+/** Reaction rows of messages, in reaction order, grouped as the wire shows them. */
+export function groupReactions(
+  rows: ReadonlyArray<{ message_id: number; user_id: number; emoji: string }>,
+): Map<number, Reaction[]> {
+  const out = new Map<number, Reaction[]>();
+  for (const r of rows) {
+    let list = out.get(r.message_id);
+    if (!list) out.set(r.message_id, (list = []));
+    let one = list.find((x) => x.emoji === r.emoji);
+    if (!one) list.push((one = { emoji: r.emoji, count: 0, userIds: [] }));
+    one.count++;
+    one.userIds.push(r.user_id);
+  }
+  return out;
 }

@@ -31,7 +31,8 @@ export function messageRoutes(deps: Deps) {
       {
         schema: {
           tags,
-          summary: 'History, ascending by seq: newest page by default, or before/after a seq',
+          summary:
+            'History, ascending by seq: newest page by default, before/after a seq, or around one',
           params: IdParam,
           querystring: HistoryQuery,
           response: { 200: HistoryPage, ...errors },
@@ -56,6 +57,7 @@ export function messageRoutes(deps: Deps) {
           conversationId: request.params.id,
           clientId: request.body.clientId ?? null,
           body: request.body.body,
+          replyToId: request.body.replyToId ?? null,
         });
         return respond(deps, reply, out, 201);
       },

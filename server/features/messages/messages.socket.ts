@@ -1,29 +1,27 @@
 import { EV } from '../../../protocol/events.js';
 import {
   CursorPayload,
+  MessageDeletePayload,
+  MessageEditPayload,
+  MessagePinPayload,
+  ReactionSetPayload,
   SendMessagePayload,
   TypingPayload,
 } from '../../../protocol/schemas/conversations.js';
 import type { Deps } from '../../context.js';
 import { chaos } from '../../lib/chaos.js';
-import { handle, type Gate, type ParleySocket } from '../../realtime/handler.js';
+import { handle, listen, type Gate, type ParleySocket } from '../../realtime/handler.js';
 import { setTyping } from '../typing/set-typing.js';
+import { deleteMessage } from './delete-message.js';
+import { editMessage } from './edit-message.js';
+import { pinMessage } from './pin-message.js';
+import { setReaction } from './set-reaction.js';
 import { markDelivered, markRead } from './move-cursors.js';
 import { sendMessage } from './send-message.js';
 
 /** Socket handlers for sending, receipts and typing: each parses and calls one use case. */
 export function registerMessageHandlers(deps: Deps, socket: ParleySocket, gate: Gate): void {
-  // Socket.IO passes the ack callback last, whatever came before it: an event with no payload
-  // or extra arguments must still be answered (and refused), not run without an ack.
-  const on = (event: string, fn: (payload: unknown, ack?: unknown) => Promise<void>) =>
-    (socket as unknown as { on: (e: string, f: (...a: unknown[]) => void) => void }).on(
-      event,
-      (...args) => {
-        const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
-        void fn(args.length <= 1 ? args[0] : args, ack);
-      },
-    );
-
+  const on = listen(socket);
   on(
     EV.messageSend,
     handle(deps, socket, gate, {
@@ -55,6 +53,38 @@ export function registerMessageHandlers(deps: Deps, socket: ParleySocket, gate: 
       schema: TypingPayload,
       perSocketBudget: true,
       run: (actor, p) => setTyping(deps, actor, p),
+    }),
+  );
+  on(
+    EV.messageEdit,
+    handle(deps, socket, gate, {
+      schema: MessageEditPayload,
+      perSocketBudget: true,
+      run: (actor, p) => editMessage(deps, actor, p.messageId, p.body),
+    }),
+  );
+  on(
+    EV.messageDelete,
+    handle(deps, socket, gate, {
+      schema: MessageDeletePayload,
+      perSocketBudget: true,
+      run: (actor, p) => deleteMessage(deps, actor, p.messageId),
+    }),
+  );
+  on(
+    EV.reactionSet,
+    handle(deps, socket, gate, {
+      schema: ReactionSetPayload,
+      perSocketBudget: true,
+      run: (actor, p) => setReaction(deps, actor, p.messageId, p.emoji, p.on),
+    }),
+  );
+  on(
+    EV.messagePin,
+    handle(deps, socket, gate, {
+      schema: MessagePinPayload,
+      perSocketBudget: true,
+      run: (actor, p) => pinMessage(deps, actor, p.messageId, p.pinned),
     }),
   );
 }

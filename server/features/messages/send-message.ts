@@ -1,14 +1,16 @@
 import type { Message } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
-import { forbidden, isUniqueViolation, notFound } from '../../errors.js';
+import { forbidden, isUniqueViolation, notFound, validationFailed } from '../../errors.js';
 import type { Outcome } from '../../events.js';
 import { groupWrite } from '../../db/group-commit.js';
 import { chaos } from '../../lib/chaos.js';
 import { throttle } from '../../lib/throttle.js';
-import { findConversation, memberCursors } from '../conversations/conversations.queries.js';
+import { findConversation } from '../conversations/conversations.queries.js';
 import { visibleToOutsiders } from '../conversations/conversation.policy.js';
-import { ReceiptView, toMessage } from './message.presenter.js';
+import { presentMessages } from './message-view.js';
+import { toMessage } from './message.presenter.js';
 import {
+  BadReplyTarget,
   findByClientId,
   storeMessage,
   storeMessageSqlite,
@@ -20,6 +22,7 @@ export interface SendMessageInput {
   conversationId: number;
   clientId: string | null;
   body: string;
+  replyToId?: number | null;
 }
 
 /** Sends are counted in windows this long (the configured rate allows bursts of two seconds). */
@@ -50,18 +53,23 @@ export async function sendMessage(
     kind: 'text',
     body: input.body,
     meta: null,
+    replyToId: input.replyToId ?? null,
     now: deps.now(),
   };
   let stored: StoredMessage | null;
   try {
     stored = await store(deps, m);
   } catch (err) {
-    if (input.clientId === null || !isUniqueViolation(err)) throw err;
-    // The same clientId was stored before (or concurrently): answer with that message.
+    const badReply = err instanceof BadReplyTarget;
+    if (input.clientId === null || !(badReply || isUniqueViolation(err))) {
+      throw badReply ? replyRefused() : err;
+    }
+    // The same clientId was stored before (or concurrently): answer with that message. This
+    // comes first, also when what it answered can no longer be answered.
     const found = await findByClientId(deps.db, actor.userId, input.conversationId, input.clientId);
-    if (!found) throw err;
-    const view = new ReceiptView(await memberCursors(deps.db, input.conversationId));
-    return { data: toMessage(found, view.statusOf(found.sender_id, found.seq)), events: [] };
+    if (!found) throw badReply ? replyRefused() : err;
+    const [again] = await presentMessages(deps.db, input.conversationId, [found]);
+    return { data: again!, events: [] };
   }
   if (!stored) {
     const c = await findConversation(deps.db, input.conversationId);
@@ -70,8 +78,12 @@ export async function sendMessage(
       : notFound('No such conversation');
   }
   chaos('after_commit_before_ack', input.body);
-  const { row, recipients } = stored;
-  const message = toMessage(row, 'sent');
+  const { row, recipients, replyTo } = stored;
+  const message = toMessage(
+    row,
+    'sent',
+    replyTo ? { replyTargets: new Map([[replyTo.id, replyTo]]) } : {},
+  );
   return {
     data: message,
     events: [
@@ -91,6 +103,12 @@ export async function sendMessage(
 }
 
 const notStored = new Error('not stored');
+
+const replyRefused = () =>
+  validationFailed(
+    { replyToId: 'must be a text message of this conversation that is not deleted' },
+    'That message cannot be replied to',
+  );
 
 /**
  * Stores through the group commit on SQLite (resolved once the batch holding it is durable),

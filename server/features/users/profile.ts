@@ -15,7 +15,9 @@ import {
 } from '../auth/login-throttle.js';
 import { isCommonPassword } from '../auth/passwords.js';
 import { revokeSessions } from '../auth/sessions.queries.js';
+import type { Outcome } from '../../events.js';
 import { throttle } from '../../lib/throttle.js';
+import { profileChangedEvents } from './user-events.js';
 import { toPublicUser, toUser } from './user.presenter.js';
 import type { UserRow } from './users.queries.js';
 import {
@@ -44,7 +46,8 @@ export async function updateProfile(
   deps: Deps,
   actor: Actor,
   input: UpdateProfileInput,
-): Promise<User> {
+): Promise<Outcome<User>> {
+  const before = await loadSelf(deps, actor);
   const taken = await takenFields(deps.db, input, actor.userId);
   if (taken[0]) throw conflict(taken[0], `That ${taken[0]} is already taken`);
   try {
@@ -62,8 +65,10 @@ export async function updateProfile(
     const again = await takenFields(deps.db, input, actor.userId);
     throw conflict(again[0] ?? 'username', `That ${again[0] ?? 'username'} is already taken`);
   }
-  deps.events.publish({ type: 'user.updated', userId: actor.userId });
-  return getMe(deps, actor);
+  const me = await getMe(deps, actor);
+  // Others see the name and the picture; email and bio changes concern only the user.
+  const seen = me.username !== before.username || me.displayName !== before.display_name;
+  return { data: me, events: seen ? await profileChangedEvents(deps, actor.userId) : [] };
 }
 
 /** Changes the password after checking the current one; every other session is signed out. */
@@ -72,7 +77,7 @@ export async function changePassword(
   actor: Actor,
   input: ChangePasswordInput,
   ip: string | null,
-): Promise<void> {
+): Promise<Outcome<null>> {
   const row = await loadSelf(deps, actor);
   // Guessing the current password here spends the account's sign-in ceiling too.
   const attempt = passwordChangeAttempt(row.id, row.username, ip);
@@ -92,8 +97,10 @@ export async function changePassword(
     password_hash: await deps.passwords.hash(input.newPassword),
   });
   const ids = await revokeSessions(deps.db, actor.userId, deps.now(), { except: actor.sessionId });
-  if (ids.length)
-    deps.events.publish({ type: 'sessions.revoked', userId: actor.userId, sessionIds: ids });
+  return {
+    data: null,
+    events: ids.length ? [{ type: 'sessions.revoked', userId: actor.userId, sessionIds: ids }] : [],
+  };
 }
 
 /** Active users matching a query by username or display name. */

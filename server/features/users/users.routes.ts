@@ -11,6 +11,7 @@ import {
   User,
 } from '../../../protocol/schemas/users.js';
 import type { Deps } from '../../context.js';
+import { respond } from '../../http/respond.js';
 import { actorOf, metaOf, requireAuth } from '../../http/auth.js';
 import { adminUpdateUser } from '../admin/update-user.js';
 import { changePassword, getMe, getUser, searchUsers, updateProfile } from './profile.js';
@@ -40,7 +41,8 @@ export function userRoutes(deps: Deps) {
           response: { 200: User, 409: ErrorBodySchema, ...errors },
         },
       },
-      async (request) => updateProfile(deps, actorOf(request), request.body),
+      async (request, reply) =>
+        respond(deps, reply, await updateProfile(deps, actorOf(request), request.body)),
     );
 
     app.post(
@@ -53,10 +55,13 @@ export function userRoutes(deps: Deps) {
           response: { 204: z.null(), ...errors },
         },
       },
-      async (request, reply) => {
-        await changePassword(deps, actorOf(request), request.body, metaOf(request).ip);
-        return reply.code(204).send(null);
-      },
+      async (request, reply) =>
+        respond(
+          deps,
+          reply,
+          await changePassword(deps, actorOf(request), request.body, metaOf(request).ip),
+          204,
+        ),
     );
 
     app.get(
@@ -96,7 +101,12 @@ export function userRoutes(deps: Deps) {
           response: { 200: User, 409: ErrorBodySchema, ...errors },
         },
       },
-      async (request) => adminUpdateUser(deps, actorOf(request), request.params.id, request.body),
+      async (request, reply) =>
+        respond(
+          deps,
+          reply,
+          await adminUpdateUser(deps, actorOf(request), request.params.id, request.body),
+        ),
     );
   };
 }

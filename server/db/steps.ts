@@ -1,0 +1,72 @@
+import type SQLite from 'better-sqlite3';
+import type { Compilable } from 'kysely';
+import type { Db } from './database.js';
+import { groupWrite, type GroupCommit } from './group-commit.js';
+import { prepared } from './prepared.js';
+
+/** What one statement gave back. */
+export interface StepResult {
+  rows: unknown[];
+  /** Rows inserted, updated or deleted. */
+  affected: number;
+}
+
+/**
+ * A write written once for every database: a generator that yields each statement (built with
+ * the `db` it is given) and receives its result. SQLite runs it synchronously inside a group
+ * commit, sharing the disk sync with the sends of the same window; PostgreSQL and MariaDB run
+ * it in a transaction of its own. Throwing inside rolls the whole write back on both.
+ */
+export type Steps<R> = Generator<Compilable, R, StepResult>;
+
+/** The rows a query returns. */
+export function* rowsOf<O>(q: Compilable<O>): Generator<Compilable, O[], StepResult> {
+  const r = yield q;
+  return r.rows as O[];
+}
+
+/** The first row a query returns, if any. */
+export function* firstOf<O>(q: Compilable<O>): Generator<Compilable, O | undefined, StepResult> {
+  const r = yield q;
+  return r.rows[0] as O | undefined;
+}
+
+/** How many rows a write touched. */
+export function* affectedBy(q: Compilable): Generator<Compilable, number, StepResult> {
+  const r = yield q;
+  return r.affected;
+}
+
+/** Runs steps on SQLite's raw connection, synchronously, each statement prepared once. */
+function runOnSqlite<R>(sqlite: SQLite.Database, steps: Steps<R>): R {
+  let next = steps.next();
+  while (!next.done) {
+    const q = next.value.compile();
+    const stmt = prepared(sqlite, q.sql);
+    const params = q.parameters as unknown[];
+    const result: StepResult = stmt.reader
+      ? { rows: stmt.all(...params), affected: 0 }
+      : { rows: [], affected: stmt.run(...params).changes };
+    next = steps.next(result);
+  }
+  return next.value;
+}
+
+/** Runs steps one statement after another in the caller's transaction. */
+async function runOnConnection<R>(trx: Db, steps: Steps<R>): Promise<R> {
+  let next = steps.next();
+  while (!next.done) {
+    const r = await trx.executeQuery(next.value.compile());
+    next = steps.next({ rows: r.rows, affected: Number(r.numAffectedRows ?? 0n) });
+  }
+  return next.value;
+}
+
+/** Runs a write of steps: in the group commit on SQLite, in a transaction elsewhere. */
+export function runSteps<R>(db: Db, commits: GroupCommit | null, make: (db: Db) => Steps<R>) {
+  return groupWrite(
+    commits,
+    (sqlite) => runOnSqlite(sqlite, make(db)),
+    () => db.transaction().execute((trx) => runOnConnection(trx, make(trx))),
+  );
+}

@@ -1,0 +1,166 @@
+import type { Message, Role } from '../../../protocol/schemas/conversations.js';
+import type { Actor, Deps } from '../../context.js';
+import type { Db } from '../../db/database.js';
+import { affectedBy, firstOf, rowsOf, runSteps, type Steps } from '../../db/steps.js';
+import { forbidden, notFound } from '../../errors.js';
+import type { DomainEvent, Outcome } from '../../events.js';
+import { visibleToOutsiders } from '../conversations/conversation.policy.js';
+import { presentForMembers } from '../conversations/conversation.presenter.js';
+import { findConversation, listMemberRows } from '../conversations/conversations.queries.js';
+import { presentMessages } from './message-view.js';
+import {
+  lockConversationForChange,
+  messagesByIds,
+  raiseVersion,
+  selectMemberReads,
+  selectMemberRole,
+  selectMessage,
+  selectReplyIds,
+  updateMessage,
+  type MessageRow,
+} from './messages.queries.js';
+
+/** What a change sees: the message and its conversation under the lock, the caller's role. */
+export interface ChangeContext {
+  db: Db;
+  message: MessageRow;
+  conversation: { id: number; kind: 'direct' | 'group'; last_seq: number };
+  role: Role;
+  now: number;
+}
+
+/** What a change writes on the message (its new version is added to it). */
+export interface MessagePatch {
+  body?: string;
+  edited_at?: number;
+  deleted_at?: number;
+  reply_to_id?: null;
+  pinned_by?: number | null;
+  pinned_at?: number | null;
+}
+
+/** A decided change: the message's columns, and whether the messages answering it change too. */
+export interface Change {
+  patch: MessagePatch;
+  /** Edits and deletions change the excerpt that replies show. */
+  touchesReplies: boolean;
+}
+
+/**
+ * Decides a change under the lock: throws a refusal, returns null when the request would change
+ * nothing, or writes its own rows (reactions) and returns the message's change.
+ */
+export type Decide = (ctx: ChangeContext) => Steps<Change | null>;
+
+interface Changed {
+  before: MessageRow;
+  changed: boolean;
+  /** The messages whose version was raised (the message first, then its replies). */
+  ids: number[];
+  members: Array<{ user_id: number; read_seq: number }>;
+  lastSeq: number;
+}
+
+const noSuchMessage = () => notFound('No such message');
+
+/**
+ * The one way a message changes. Under the conversation's row lock: the message read again,
+ * the caller's membership checked (`not_found` where they cannot read the conversation, as for
+ * a message that does not exist; `forbidden` for a public group they have not joined), the
+ * change decided; then the conversation's counter raised once for the message and once for
+ * each reply, each stamped with its own next value. Nothing is raised when nothing changes.
+ */
+function* changeSteps(
+  db: Db,
+  deps: Deps,
+  actor: Actor,
+  messageId: number,
+  decide: Decide,
+): Steps<Changed> {
+  const found = yield* firstOf(selectMessage(db, messageId));
+  if (!found) throw noSuchMessage();
+  const conversation = yield* firstOf(
+    lockConversationForChange(db, deps.dbKind, found.conversation_id),
+  );
+  const message = yield* firstOf(selectMessage(db, messageId));
+  if (!conversation || !message) throw noSuchMessage();
+  const member = yield* firstOf(selectMemberRole(db, conversation.id, actor.userId));
+  if (!member) {
+    throw visibleToOutsiders(conversation) ? forbidden('Join this group first') : noSuchMessage();
+  }
+  const change = yield* decide({
+    db,
+    message,
+    conversation,
+    role: member.role,
+    now: deps.now(),
+  });
+  const members = yield* rowsOf(selectMemberReads(db, conversation.id));
+  const base = { before: message, members, lastSeq: Number(conversation.last_seq) };
+  if (!change) return { ...base, changed: false, ids: [message.id] };
+  const replies = change.touchesReplies
+    ? (yield* rowsOf(selectReplyIds(db, message.id))).map((r) => r.id)
+    : [];
+  const version = Number(conversation.last_version) + 1;
+  yield* affectedBy(raiseVersion(db, conversation.id, 1 + replies.length));
+  yield* affectedBy(updateMessage(db, message.id, { ...change.patch, version }));
+  for (const [i, id] of replies.entries()) {
+    yield* affectedBy(updateMessage(db, id, { version: version + 1 + i }));
+  }
+  return { ...base, changed: true, ids: [message.id, ...replies] };
+}
+
+/**
+ * Runs a change and answers with the message as it is now. A change sends `message:updated`
+ * (for the message and each reply whose excerpt changed) to every member; a deletion also
+ * sends `conversation:updated` to the members whose unread count or last message it changed.
+ */
+export async function changeMessage(
+  deps: Deps,
+  actor: Actor,
+  messageId: number,
+  decide: Decide,
+): Promise<Outcome<Message>> {
+  const done = await runSteps(deps.db, deps.commits, (db) =>
+    changeSteps(db, deps, actor, messageId, decide),
+  );
+  const conversationId = done.before.conversation_id;
+  const rows = await messagesByIds(deps.db, done.ids);
+  const messages = await presentMessages(deps.db, conversationId, rows);
+  const message = messages.find((m) => m.id === messageId);
+  if (!message) throw noSuchMessage();
+  if (!done.changed) return { data: message, events: [] };
+  const recipients = done.members.map((m) => m.user_id);
+  const events: DomainEvent[] = messages.map((m) => ({
+    type: 'message.updated',
+    message: m,
+    recipients,
+  }));
+  if (done.before.deleted_at === null && message.deletedAt !== null) {
+    events.push(...(await deletionViews(deps, done)));
+  }
+  return { data: message, events };
+}
+
+/** After a deletion: the conversation as seen by each member whose count or preview changed. */
+async function deletionViews(deps: Deps, done: Changed): Promise<DomainEvent[]> {
+  const m = done.before;
+  const wasLast = m.seq === done.lastSeq;
+  const affected = new Set(
+    done.members
+      .filter((x) => wasLast || (x.user_id !== m.sender_id && Number(x.read_seq) < m.seq))
+      .map((x) => x.user_id),
+  );
+  if (affected.size === 0) return [];
+  const [row, members] = await Promise.all([
+    findConversation(deps.db, m.conversation_id),
+    listMemberRows(deps.db, m.conversation_id),
+  ]);
+  if (!row) return [];
+  const views = await presentForMembers(
+    deps,
+    row,
+    members.filter((x) => affected.has(x.user_id)),
+  );
+  return [{ type: 'conversation.updated', views }];
+}

@@ -1,0 +1,32 @@
+import type { Message } from '../../../protocol/schemas/conversations.js';
+import type { Actor, Deps } from '../../context.js';
+import type { Outcome } from '../../events.js';
+import { affectedBy } from '../../db/steps.js';
+import { changeMessage } from './change-message.js';
+import { checkDelete } from './message.policy.js';
+import { deleteReactionsOf } from './messages.queries.js';
+
+/**
+ * Deletes a text message, leaving a tombstone: it keeps its id, seq and sender; its body,
+ * reactions, reply and pin are gone. Deleting it again changes nothing.
+ */
+export function deleteMessage(
+  deps: Deps,
+  actor: Actor,
+  messageId: number,
+): Promise<Outcome<Message>> {
+  return changeMessage(
+    deps,
+    actor,
+    messageId,
+    function* ({ db, message, conversation, role, now }) {
+      checkDelete(message, actor.userId, conversation, role);
+      if (message.deleted_at !== null) return null;
+      yield* affectedBy(deleteReactionsOf(db, message.id));
+      return {
+        patch: { body: '', deleted_at: now, reply_to_id: null, pinned_by: null, pinned_at: null },
+        touchesReplies: true,
+      };
+    },
+  );
+}
