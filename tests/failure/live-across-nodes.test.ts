@@ -264,6 +264,8 @@ describe('R20: live across nodes after silence', () => {
       // typing: started by each node, then ended by that node on its own
       await idle();
       const typedAt = new Map<Node, number>();
+      // Where each receiver's log stood before this round's typing (earlier rounds' ends are old).
+      const typingMarks = new Map([...socks].map(([id, sk]) => [id, sk.received.length]));
       missing.push(
         ...(await live(
           round,
@@ -295,8 +297,10 @@ describe('R20: live across nodes after silence', () => {
           const due = typedAt.get(s)! + TYPING_TIMEOUT_MS;
           const match = (ev: { event: string; payload: any }) =>
             ev.event === 'typing' && ev.payload.userId === m[s]!.id && !ev.payload.typing;
-          while (!s0.received.some(match) && Date.now() < due + LIVE_MS) await sleep(10);
-          const hit = s0.received.find(match);
+          const mark = typingMarks.get(r.user.id) ?? 0;
+          const fresh = () => s0.received.slice(mark).find(match);
+          while (!fresh() && Date.now() < due + LIVE_MS) await sleep(10);
+          const hit = fresh();
           // Not before the server's own timeout, and within LIVE_MS after it.
           if (hit && hit.at >= due - 50 && hit.at <= due + LIVE_MS) {
             arrivals.push({
