@@ -58,7 +58,22 @@ interface StormOp {
   bodyBytes: number;
 }
 
-type Op = InitOp | ConnectOp | LoadOp | StormOp | { op: 'cpu' } | { op: 'close' };
+interface ReactOp {
+  op: 'react';
+  /** Monotonic ms when the schedule starts. */
+  startAt: number;
+  /** Reaction changes per second sent by this worker. */
+  rate: number;
+  warmMs: number;
+  measureMs: number;
+  drainMs: number;
+  /** Indexes of this worker's clients that react, in turn. */
+  reactors: number[];
+  messageId: number;
+  emojis: string[];
+}
+
+type Op = InitOp | ConnectOp | LoadOp | StormOp | ReactOp | { op: 'cpu' } | { op: 'close' };
 
 let workerId = 0;
 let clients: RawClient[] = [];
@@ -242,6 +257,85 @@ async function load(op: LoadOp) {
     cpuMs: cpuEnd - cpuStart,
     wallMs: wallEnd - wallStart,
     otherEvents: clients.reduce((a, c) => a + c.otherEvents, 0) - other0,
+  };
+}
+
+// ---- reactions on one message -------------------------------------------------------------
+
+/** The reactions this worker's clients have set ("client index:emoji"), across steps. */
+const reactionsOn = new Set<string>();
+
+/**
+ * Reaction changes on one message on a fixed open-loop schedule: each reactor in turn toggles
+ * one of the emoji (on, then off the next time). Records the ack latency in the measured window
+ * and counts the `message:updated` frames every client of this worker received in it.
+ */
+async function react(op: ReactOp) {
+  const interval = 1000 / op.rate;
+  const total = Math.floor(((op.warmMs + op.measureMs) * op.rate) / 1000);
+  const winStart = op.startAt + op.warmMs;
+  const winEnd = winStart + op.measureMs;
+  const acks = new Hist();
+  // What is set stays set between steps: each toggle is a real change.
+  const on = reactionsOn;
+  let ok = 0;
+  let refused = 0;
+  let pending = 0;
+  let notConnected = 0;
+  const updated = () => clients.reduce((a, c) => a + c.updatedFrames, 0);
+  let updatedAtStart = 0;
+  let updatedAtEnd = 0;
+  setTimeout(() => (updatedAtStart = updated()), Math.max(0, winStart - now()));
+  setTimeout(() => (updatedAtEnd = updated()), Math.max(0, winEnd - now()));
+  const cpu0 = cpuMs();
+  const sendOne = (k: number) => {
+    const sched = op.startAt + k * interval;
+    const ci = op.reactors[k % op.reactors.length]!;
+    const emoji = op.emojis[Math.floor(k / op.reactors.length) % op.emojis.length]!;
+    const key = `${ci}:${emoji}`;
+    const turnOn = !on.has(key);
+    if (turnOn) on.add(key);
+    else on.delete(key);
+    pending++;
+    const sent = clients[ci]!.emit(
+      'reaction:set',
+      JSON.stringify({ messageId: op.messageId, emoji, on: turnOn }),
+      (f, off, at) => {
+        pending--;
+        if (f.startsWith('{"ok":true', off)) {
+          ok++;
+          if (sched >= winStart && sched < winEnd) acks.record(at - sched);
+        } else refused++;
+      },
+    );
+    if (!sent) {
+      pending--;
+      notConnected++;
+    }
+  };
+  await new Promise<void>((resolve) => {
+    let k = 0;
+    const tick = () => {
+      const t = now();
+      while (k < total && op.startAt + k * interval <= t) sendOne(k++);
+      if (k < total) setTimeout(tick, Math.max(0, op.startAt + k * interval - now() - 1));
+      else resolve();
+    };
+    setTimeout(tick, Math.max(0, op.startAt - now() - 1));
+  });
+  await sleep(winEnd - now());
+  const drainUntil = now() + op.drainMs;
+  while (pending > 0 && now() < drainUntil) await sleep(50);
+  return {
+    sent: total,
+    ok,
+    refused,
+    unanswered: pending,
+    notConnected,
+    ack: acks.toJSON(),
+    updatedInWindow: (updatedAtEnd || updated()) - updatedAtStart,
+    updatedTotal: updated(),
+    cpuMs: cpuMs() - cpu0,
   };
 }
 
@@ -477,6 +571,8 @@ process.on('message', (msg: Op & { id: number }) => {
         return load(msg);
       case 'storm':
         return storm(msg);
+      case 'react':
+        return react(msg);
       case 'cpu':
         return { cpuMs: cpuMs(), at: now() };
       case 'close':

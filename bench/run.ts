@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench -- <scenario> [--option value …]`.
- * Scenarios: dm, fanout, connections, history, sync; `profile <file.cpuprofile>` summarizes a
+ * Scenarios: dm, fanout, connections, history, reactions, sync; `profile <file.cpuprofile>` summarizes a
  * V8 CPU profile. Results go to bench/results/<scenario>.json and .svg; see bench/RESULTS.md.
  */
 import { summarizeProfile, profileText } from './lib/profile.js';
@@ -9,6 +9,7 @@ import { runConnections } from './scenarios/connections.js';
 import { runDm } from './scenarios/dm.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runHistory } from './scenarios/history.js';
+import { runReactions } from './scenarios/reactions.js';
 import { runSync } from './scenarios/sync.js';
 import { writeResultsMd } from './lib/results-md.js';
 
@@ -29,6 +30,7 @@ async function runAll(rest: string[], opts: Options): Promise<void> {
     ['fanout', { measure: '4' }, runFanout],
     ['connections', { count: '20000' }, runConnections],
     ['history', {}, runHistory],
+    ['reactions', {}, runReactions],
   ];
   for (const [scenario, defaults, run] of plan) {
     const o: Options = { 'max-wait': '60', ...defaults, ...opts };
@@ -54,6 +56,7 @@ scenarios
   connections  --count (5000; the issue's size is 20000, capped by the open-file limit) idle sockets,
                then a reconnect storm
   history      pages of a 1,000,000-message database while dm runs at half load
+  reactions    reaction changes on one message of a --members (1000) group at --rates, messages flowing
   sync         dm with SQLITE_SYNCHRONOUS=FULL and NORMAL, and fsyncs per message (strace)
   profile <f>  summarize a .cpuprofile (self time per function and package)
 
@@ -96,6 +99,8 @@ async function main(): Promise<void> {
       return runConnections(ctx);
     case 'history':
       return runHistory(ctx);
+    case 'reactions':
+      return runReactions(ctx);
     case 'sync':
       return runSync(ctx);
     case 'all':

@@ -21,9 +21,11 @@ export class RawClient {
   private nextAck = 0;
   private readonly acks = new Map<number, AckFn>();
   connected = false;
-  /** Frames other than message:new and acks (receipts, presence, typing…). */
+  /** Frames other than message:new, message:updated and acks (receipts, presence, typing…). */
   otherEvents = 0;
   messageFrames = 0;
+  /** `message:updated` frames (edits, deletions, reactions, pins). */
+  updatedFrames = 0;
 
   constructor(
     readonly url: string,
@@ -63,7 +65,8 @@ export class RawClient {
             if (f.startsWith('42["message:new"')) {
               this.messageFrames++;
               this.hooks.onMessageNew?.(this, f, now());
-            } else this.otherEvents++;
+            } else if (f.startsWith('42["message:updated"')) this.updatedFrames++;
+            else this.otherEvents++;
           } else if (t === 51 /* 3: ack */) {
             const at = now();
             let i = 2;

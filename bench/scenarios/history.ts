@@ -58,7 +58,8 @@ async function historyDatabase(
   total: number,
   big: number,
 ): Promise<string> {
-  const file = path.join(CACHE_DIR, `history-p${l.pairs}-${total}-${big}.db`);
+  // v2: messages carry their version (each message's creation is its conversation's change).
+  const file = path.join(CACHE_DIR, `history-v2-p${l.pairs}-${total}-${big}.db`);
   if (existsSync(file)) return file;
   ctx.log(`building the history database (${total} messages, ${big} in one conversation) …`);
   const t0 = now();
@@ -66,8 +67,8 @@ async function historyDatabase(
   const { seeder, userIds, directIds, groupIds } = await seedPopulation(dir, l.spec);
   const db = seeder.db;
   const insert = db.prepare(
-    `insert into messages (conversation_id, seq, sender_id, client_id, kind, body, meta, created_at)
-     values (?, ?, ?, ?, 'text', ?, null, ?)`,
+    `insert into messages (conversation_id, seq, version, sender_id, client_id, kind, body, meta, created_at)
+     values (?, ?, ?, ?, ?, 'text', ?, null, ?)`,
   );
   // Rows in time order, the big conversation's interleaved with the archive's as real traffic is.
   const start = Date.now() - total * 30_000;
@@ -93,6 +94,7 @@ async function historyDatabase(
         insert.run(
           conversation,
           seq,
+          seq,
           senders[seq % senders.length],
           `h${seq}`,
           `message ${seq}: ${FILLER.slice(off)}${FILLER.slice(0, off)}`.slice(0, 100),
@@ -103,13 +105,13 @@ async function historyDatabase(
   }
   db.transaction(() => {
     const conv = db.prepare(
-      'update conversations set last_seq = ?, last_message_at = ? where id = ?',
+      'update conversations set last_seq = ?, last_version = ?, last_message_at = ? where id = ?',
     );
     const mem = db.prepare(
       'update members set delivered_seq = ?, read_seq = ? where conversation_id = ?',
     );
     for (const [conversation, seq] of seqs) {
-      conv.run(seq, Date.now(), conversation);
+      conv.run(seq, seq, Date.now(), conversation);
       mem.run(seq, seq, conversation);
     }
   })();
@@ -122,22 +124,39 @@ async function historyDatabase(
   return file;
 }
 
-type Kind = 'newest' | 'middle' | 'oldest';
-const KINDS: Kind[] = ['newest', 'middle', 'oldest'];
+type Kind = 'newest' | 'middle' | 'oldest' | 'changes newest' | 'changes middle' | 'changes oldest';
+const PAGE_KINDS: Kind[] = ['newest', 'middle', 'oldest'];
+const CHANGE_KINDS: Kind[] = ['changes newest', 'changes middle', 'changes oldest'];
+const KINDS: Kind[] = [...PAGE_KINDS, ...CHANGE_KINDS];
+const CHANGES_LIMIT = 100;
 
+/** The request of a phase: a history page by seq, or a page of the change stream by version. */
 function pageQuery(kind: Kind, big: number): string {
-  if (kind === 'newest') return 'limit=50';
-  if (kind === 'middle') return `before=${Math.floor(big / 2) + 1}&limit=50`;
-  return 'before=51&limit=50';
+  switch (kind) {
+    case 'newest':
+      return 'messages?limit=50';
+    case 'middle':
+      return `messages?before=${Math.floor(big / 2) + 1}&limit=50`;
+    case 'oldest':
+      return 'messages?before=51&limit=50';
+    case 'changes newest':
+      return `changes?since=${big - CHANGES_LIMIT}&limit=${CHANGES_LIMIT}`;
+    case 'changes middle':
+      return `changes?since=${Math.floor(big / 2)}&limit=${CHANGES_LIMIT}`;
+    case 'changes oldest':
+      return `changes?since=0&limit=${CHANGES_LIMIT}`;
+  }
 }
 
-/** Server-side duration buckets of the history route, from Parley's /metrics. */
-function routeBuckets(m: Map<string, number>): Map<number, number> {
+const routeOf = (kind: Kind) =>
+  kind.startsWith('changes') ? '/api/conversations/:id/changes' : '/api/conversations/:id/messages';
+
+/** Server-side duration buckets of one route, from Parley's /metrics. */
+function routeBuckets(m: Map<string, number>, route: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const [k, v] of m) {
     if (!k.startsWith('parley_http_request_duration_seconds_bucket')) continue;
-    if (!k.includes('route="/api/conversations/:id/messages"') || !k.includes('status="200"'))
-      continue;
+    if (!k.includes(`route="${route}"`) || !k.includes('status="200"')) continue;
     const le = /le="([^"]+)"/.exec(k)?.[1];
     if (le) out.set(le === '+Inf' ? Infinity : Number(le), v);
   }
@@ -209,7 +228,7 @@ export async function runHistory(ctx: Context): Promise<void> {
       const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
       const get = async (kind: Kind) => {
         const r = await fetch(
-          `${p.server.url}/api/conversations/${bigConv}/messages?${pageQuery(kind, big)}`,
+          `${p.server.url}/api/conversations/${bigConv}/${pageQuery(kind, big)}`,
           { headers },
         );
         const text = await r.text();
@@ -218,7 +237,8 @@ export async function runHistory(ctx: Context): Promise<void> {
       };
       // warm the route and check the pages are what they claim to be
       const pages: Partial<Record<Kind, PagePhase>> = {};
-      for (const kind of KINDS) {
+      const kinds = system === 'parley' ? KINDS : PAGE_KINDS;
+      for (const kind of kinds) {
         const page = JSON.parse(await get(kind)) as { messages: Array<{ seq: number }> };
         pages[kind] = {
           client: new Hist().summary(),
@@ -229,7 +249,7 @@ export async function runHistory(ctx: Context): Promise<void> {
         for (let i = 0; i < 50; i++) await get(kind);
       }
       const warmMs = 2000;
-      const measureMs = KINDS.length * pageSeconds * 1000 + 1000;
+      const measureMs = kinds.length * pageSeconds * 1000 + 1000;
       const dmStep = runStep(p.server, gens, {
         tag: `${system[0]}h`,
         rate,
@@ -242,9 +262,9 @@ export async function runHistory(ctx: Context): Promise<void> {
         p99Limit: ctx.num('p99', 200),
       });
       await sleep(warmMs + 800);
-      for (const kind of KINDS) {
+      for (const kind of kinds) {
         const hist = new Hist();
-        const before = routeBuckets(await p.server.scrape());
+        const before = routeBuckets(await p.server.scrape(), routeOf(kind));
         const until = now() + pageSeconds * 1000;
         let n = 0;
         while (now() < until) {
@@ -254,7 +274,7 @@ export async function runHistory(ctx: Context): Promise<void> {
           n++;
           await sleep(5);
         }
-        const after = routeBuckets(await p.server.scrape());
+        const after = routeBuckets(await p.server.scrape(), routeOf(kind));
         const phase = pages[kind]!;
         phase.client = round(hist.summary());
         phase.requests = n;
@@ -266,7 +286,7 @@ export async function runHistory(ctx: Context): Promise<void> {
             Math.round((((after.get(0.001) ?? 0) - (before.get(0.001) ?? 0)) / total) * 1000) / 10;
         }
         ctx.log(
-          `${system} ${kind.padEnd(6)} page (seqs ${phase.firstSeq}…${phase.lastSeq}): client p50 ${phase.client.p50} p99 ${phase.client.p99} max ${phase.client.max} ms over ${n} requests${phase.serverP99UpToMs !== undefined ? `; server p50 ≤ ${phase.serverP50UpToMs} ms, p99 ≤ ${phase.serverP99UpToMs} ms (${phase.serverUnder1ms}% under 1 ms)` : ''}`,
+          `${system} ${kind.padEnd(14)} page (seqs ${phase.firstSeq}…${phase.lastSeq}): client p50 ${phase.client.p50} p99 ${phase.client.p99} max ${phase.client.max} ms over ${n} requests${phase.serverP99UpToMs !== undefined ? `; server p50 ≤ ${phase.serverP50UpToMs} ms, p99 ≤ ${phase.serverP99UpToMs} ms (${phase.serverUnder1ms}% under 1 ms)` : ''}`,
         );
       }
       const dm = await dmStep;
@@ -289,12 +309,21 @@ export async function runHistory(ctx: Context): Promise<void> {
       const cursors = db.prepare(
         'select user_id, delivered_seq, read_seq from members where conversation_id = ?',
       );
+      const changes = db.prepare(
+        'select * from messages where conversation_id = ? and version > ? order by version limit ?',
+      );
+      const since: Record<string, number> = {
+        'changes newest': big - CHANGES_LIMIT,
+        'changes middle': Math.floor(big / 2),
+        'changes oldest': 0,
+      };
       const database: Record<string, unknown> = {};
       for (const kind of KINDS) {
         const h = new Hist();
         for (let i = 0; i < 2000; i++) {
           const t = now();
           if (kind === 'newest') newest.all(conv, 51);
+          else if (kind in since) changes.all(conv, since[kind], CHANGES_LIMIT + 1);
           else before.all(conv, kind === 'middle' ? Math.floor(big / 2) + 1 : 51, 51);
           cursors.all(conv);
           h.record(now() - t);
@@ -321,19 +350,19 @@ export async function runHistory(ctx: Context): Promise<void> {
       {
         label: `${name} p50`,
         color: c50,
-        values: KINDS.map((k) => results[s]!.pages[k].client.p50),
+        values: KINDS.map((k) => results[s]!.pages[k]?.client.p50 ?? null),
       },
       {
         label: `${name} p99`,
         color: c99,
-        values: KINDS.map((k) => results[s]!.pages[k].client.p99),
+        values: KINDS.map((k) => results[s]!.pages[k]?.client.p99 ?? null),
       },
     ];
   });
   const panels = [
     {
       kind: 'bar' as const,
-      title: `GET …/messages?limit=50, client-observed, dm load ${rate} msg/s`,
+      title: `GET …/messages?limit=50 and …/changes?limit=${CHANGES_LIMIT}, client-observed, dm load ${rate} msg/s`,
       yLabel: 'ms',
       categories: KINDS.map((k) => `${k} page`),
       series,
