@@ -14,7 +14,7 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Deps } from './context.js';
-import { AppError } from './errors.js';
+import { AppError, validationFailed } from './errors.js';
 import { authRoutes } from './features/auth/auth.routes.js';
 import { fileRoutes } from './features/files/files.routes.js';
 import { healthRoutes, type ReadinessCheck } from './features/health/health.routes.js';
@@ -53,6 +53,30 @@ export interface AppOptions {
   readinessChecks?: ReadinessCheck[];
 }
 
+/**
+ * JSON bodies must be valid UTF-8: bytes that are not would otherwise be read as U+FFFD and
+ * stored as something the client never sent. The parsing itself stays Fastify's (with its
+ * prototype-poisoning checks).
+ */
+function strictJsonBodies(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(
+        validationFailed({ body: 'must be UTF-8' }, 'The request body is not valid UTF-8'),
+        undefined,
+      );
+      return;
+    }
+    parse(request, text, done);
+  });
+}
+
 /** Builds the HTTP app without listening (tests and main.ts both use it). */
 export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -75,6 +99,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   // Responses are built by presenters; the zod response schemas document them (OpenAPI).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   installErrorHandling(app, deps.events);
+  strictJsonBodies(app);
 
   const registry = createMetrics();
   installHttpMetrics(app, registry);

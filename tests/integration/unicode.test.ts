@@ -189,6 +189,25 @@ describe('message bodies and clientIds', () => {
     expect(next.data.seq).toBe(before + 1);
   });
 
+  it('refuses a JSON body whose bytes are not UTF-8, instead of storing replacement characters', async () => {
+    const before = await lastSeq();
+    // ED A0 80 would be a surrogate encoded as UTF-8; C3 alone is a truncated sequence.
+    for (const bad of [[0xed, 0xa0, 0x80], [0xc3], [0xff, 0xfe]]) {
+      const raw = Buffer.concat([
+        Buffer.from('{"clientId":"utf8-' + tag() + '","body":"x'),
+        Buffer.from(bad),
+        Buffer.from('y"}'),
+      ]);
+      const res = await t.api.post(`/api/conversations/${group.id}/messages`, undefined, {
+        token: a.token,
+        raw: new Uint8Array(raw),
+        headers: { 'content-type': 'application/json' },
+      });
+      expectError(res, 400, 'validation_failed');
+    }
+    expect(await lastSeq()).toBe(before);
+  });
+
   it('refuses broken clientIds and ones that begin or end with white space', async () => {
     const before = await lastSeq();
     const refused: Case[] = [
