@@ -34,6 +34,10 @@ export async function joinGroup(
           'member_joined',
           actor.userId,
         );
+        // The message's seq locked the group: it must still be public (made private meanwhile,
+        // it takes no one from outside).
+        const locked = await findConversation(trx, id);
+        if (!locked || locked.is_private === 1) throw notFound('No such conversation');
         // A member who joins starts with both cursors at the conversation's last seq.
         await insertMembers(trx, [
           {
