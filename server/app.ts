@@ -73,7 +73,7 @@ function strictJsonBodies(app: FastifyInstance): void {
       );
       return;
     }
-    parse(request, text, done);
+    void parse(request, text, done);
   });
 }
 
