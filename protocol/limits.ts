@@ -24,6 +24,8 @@ export const LIMITS = {
   emojiMax: 64,
   /** Code points of a reply's excerpt of the message it answers. */
   replyExcerptMax: 200,
+  /** Distinct members one message mentions (the first ones). */
+  mentionsMax: 50,
   accessTokenMinutes: 15,
   sessionMaxHours: 12,
   sessionRememberDays: 30,

@@ -30,6 +30,10 @@ export const SystemEvent = z.enum([
 export type SystemEvent = z.infer<typeof SystemEvent>;
 
 export const MessageStatus = z.enum(['sent', 'delivered', 'read']);
+
+/** What a member wants to be notified of in a conversation. */
+export const NotifyLevel = z.enum(['all', 'mentions', 'none']);
+export type NotifyLevel = z.infer<typeof NotifyLevel>;
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
 /** A file attached to a message (its bytes are served from `url`). */
@@ -120,8 +124,11 @@ export const Conversation = z
     lastVersion: z.number().int(),
     lastMessage: Message.nullable(),
     unreadCount: z.number().int(),
+    /** Unread text messages from others that mention me (derived like unreadCount). */
+    mentionCount: z.number().int(),
     myReadSeq: z.number().int(),
     muted: z.boolean(),
+    notify: NotifyLevel,
   })
   .meta({ id: 'Conversation' });
 export type Conversation = z.infer<typeof Conversation>;
@@ -288,3 +295,8 @@ export type ReactionSetPayload = z.infer<typeof ReactionSetPayload>;
 
 export const MessagePinPayload = z.strictObject({ messageId: Id, pinned: z.boolean() });
 export type MessagePinPayload = z.infer<typeof MessagePinPayload>;
+
+export const ConversationSettingsInput = z
+  .strictObject({ muted: z.boolean().optional(), notify: NotifyLevel.optional() })
+  .meta({ id: 'ConversationSettingsInput' });
+export type ConversationSettingsInput = z.infer<typeof ConversationSettingsInput>;

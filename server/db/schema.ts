@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Times are stored as milliseconds since the epoch (BIGINT) on every database. */
 export type Millis = number;
@@ -73,6 +73,15 @@ export interface MembersTable {
   delivered_seq: number;
   read_seq: number;
   muted: Flag;
+  /** What the member wants to be notified of: 'all', 'mentions' or 'none'. */
+  notify: ColumnType<'all' | 'mentions' | 'none', 'all' | 'mentions' | 'none' | undefined>;
+}
+
+export interface MentionsTable {
+  message_id: number;
+  user_id: number;
+  /** Order of first appearance in the message (0-based). */
+  position: number;
 }
 
 export interface MessagesTable {
@@ -110,5 +119,6 @@ export interface Database {
   conversations: ConversationsTable;
   members: MembersTable;
   reactions: ReactionsTable;
+  mentions: MentionsTable;
   messages: MessagesTable;
 }

@@ -81,6 +81,8 @@ export function expectMessage(m: any, expected: Partial<Record<string, unknown>>
   }
   expect(new Set(m.reactions.map((r: any) => r.emoji)).size).toBe(m.reactions.length);
   expect(Array.isArray(m.mentions)).toBe(true);
+  expect(m.mentions.length).toBeLessThanOrEqual(50);
+  expect(new Set(m.mentions).size).toBe(m.mentions.length);
   expect(Array.isArray(m.attachments)).toBe(true);
   if (m.pinned !== null) {
     expect(keys(m.pinned)).toEqual(['at', 'by']);
@@ -125,10 +127,12 @@ export function expectConversation(
     'lastSeq',
     'lastVersion',
     'memberCount',
+    'mentionCount',
     'muted',
     'myReadSeq',
     'myRole',
     'name',
+    'notify',
     'otherUser',
     'topic',
     'unreadCount',
@@ -158,6 +162,9 @@ export function expectConversation(
     expectMessage(c.lastMessage, { conversationId: c.id, seq: c.lastSeq });
   }
   expect(Number.isSafeInteger(c.unreadCount) && c.unreadCount >= 0).toBe(true);
+  expect(Number.isSafeInteger(c.mentionCount) && c.mentionCount >= 0).toBe(true);
+  expect(c.mentionCount).toBeLessThanOrEqual(c.unreadCount);
+  expect(['all', 'mentions', 'none']).toContain(c.notify);
   expect(Number.isSafeInteger(c.myReadSeq) && c.myReadSeq >= 0).toBe(true);
   expect(c.myReadSeq).toBeLessThanOrEqual(c.lastSeq);
   expect(typeof c.muted).toBe('boolean');

@@ -2,6 +2,7 @@ import { accounts } from './0001_accounts.js';
 import { conversations } from './0002_conversations.js';
 import { refreshGrace } from './0003_refresh_grace.js';
 import { messageChanges } from './0004_message_changes.js';
+import { mentions } from './0005_mentions.js';
 import type { CodeMigration } from './helpers.js';
 
 /** Every migration, in order; names sort lexically, so keep the numeric prefix. */
@@ -10,4 +11,5 @@ export const migrations: Record<string, CodeMigration> = {
   '0002_conversations': conversations,
   '0003_refresh_grace': refreshGrace,
   '0004_message_changes': messageChanges,
+  '0005_mentions': mentions,
 };

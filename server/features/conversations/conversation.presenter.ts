@@ -15,10 +15,12 @@ import {
   directPartners,
   lastMessageCursors,
   memberCounts,
+  mentionCounts,
   unreadCounts,
   usersByIds,
   type ConversationRow,
   type MemberRow,
+  type MembershipColumns,
 } from './conversations.queries.js';
 
 /** What is the same for every viewer of a conversation. */
@@ -32,7 +34,7 @@ interface Base {
 /** The viewer's own membership, or null for a public group they have not joined. */
 export interface Viewer {
   userId: number;
-  member: Pick<MemberRow, 'role' | 'read_seq' | 'muted'> | null;
+  member: Pick<MemberRow, MembershipColumns> | null;
 }
 
 function statusFrom(
@@ -89,7 +91,7 @@ function present(
   base: Base,
   users: Map<number, UserRow>,
   viewer: Viewer,
-  unread: number,
+  counts: { unread: number; mentions: number },
 ): Conversation {
   const { row } = base;
   let otherUser = null;
@@ -112,9 +114,11 @@ function present(
     lastSeq: Number(row.last_seq),
     lastVersion: Number(row.last_version),
     lastMessage: base.lastMessage,
-    unreadCount: viewer.member ? unread : 0,
+    unreadCount: viewer.member ? counts.unread : 0,
+    mentionCount: viewer.member ? counts.mentions : 0,
     myReadSeq: viewer.member ? Number(viewer.member.read_seq) : 0,
     muted: viewer.member ? viewer.member.muted === 1 : false,
+    notify: viewer.member?.notify ?? 'all',
   };
 }
 
@@ -129,14 +133,19 @@ export async function presentForUser(
     items.map((i) => i.row),
   );
   const joined = items.filter((i) => i.member).map((i) => i.row.id);
-  const unread = await unreadCounts(deps.db, { userId, conversationIds: joined });
+  const filter = { userId, conversationIds: joined };
+  const [unread, mentions] = await Promise.all([
+    unreadCounts(deps.db, filter),
+    mentionCounts(deps.db, filter),
+  ]);
+  const key = (id: number) => `${id}:${userId}`;
   return items.map((i) =>
     present(
       deps,
       bases.get(i.row.id)!,
       users,
       { userId, member: i.member },
-      unread.get(`${i.row.id}:${userId}`) ?? 0,
+      { unread: unread.get(key(i.row.id)) ?? 0, mentions: mentions.get(key(i.row.id)) ?? 0 },
     ),
   );
 }
@@ -148,11 +157,13 @@ export async function presentForMembers(
   members: readonly MemberRow[],
 ): Promise<Array<{ userId: number; conversation: Conversation }>> {
   const { bases, users } = await loadBases(deps.db, [row]);
-  const unread = await unreadCounts(deps.db, {
-    conversationId: row.id,
-    userIds: members.map((m) => m.user_id),
-  });
+  const filter = { conversationId: row.id, userIds: members.map((m) => m.user_id) };
+  const [unread, mentions] = await Promise.all([
+    unreadCounts(deps.db, filter),
+    mentionCounts(deps.db, filter),
+  ]);
   const base = bases.get(row.id)!;
+  const key = (userId: number) => `${row.id}:${userId}`;
   return members.map((m) => ({
     userId: m.user_id,
     conversation: present(
@@ -160,7 +171,7 @@ export async function presentForMembers(
       base,
       users,
       { userId: m.user_id, member: m },
-      unread.get(`${row.id}:${m.user_id}`) ?? 0,
+      { unread: unread.get(key(m.user_id)) ?? 0, mentions: mentions.get(key(m.user_id)) ?? 0 },
     ),
   }));
 }

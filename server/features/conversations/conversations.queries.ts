@@ -6,12 +6,13 @@ import type { UserRow } from '../users/users.queries.js';
 
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;
-/** A conversation with the viewer's own role, read cursor and mute flag. */
-export type ConversationWithMembership = ConversationRow &
-  Pick<MemberRow, 'role' | 'read_seq' | 'muted'>;
+/** What a viewer's own membership adds to a conversation they see. */
+export type MembershipColumns = 'role' | 'read_seq' | 'muted' | 'notify';
+/** A conversation with the viewer's own role, read cursor and preferences. */
+export type ConversationWithMembership = ConversationRow & Pick<MemberRow, MembershipColumns>;
 /** The same for a conversation the viewer may not belong to: null membership columns then. */
 export type ConversationWithOptionalMembership = ConversationRow & {
-  [K in 'role' | 'read_seq' | 'muted']: MemberRow[K] | null;
+  [K in MembershipColumns]: MemberRow[K] | null;
 };
 
 export async function findConversation(db: Db, id: number): Promise<ConversationRow | undefined> {
@@ -39,7 +40,7 @@ export async function listMembershipsOf(
     .selectFrom('members')
     .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
     .selectAll('conversations')
-    .select(['members.role', 'members.read_seq', 'members.muted'])
+    .select(['members.role', 'members.read_seq', 'members.muted', 'members.notify'])
     .where('members.user_id', '=', userId)
     .orderBy('conversations.last_message_at', 'desc')
     .orderBy('conversations.id', 'desc')
@@ -64,7 +65,7 @@ export async function searchPublicGroups(
         .on('members.user_id', '=', viewerId),
     )
     .selectAll('conversations')
-    .select(['members.role', 'members.read_seq', 'members.muted'])
+    .select(['members.role', 'members.read_seq', 'members.muted', 'members.notify'])
     .where('conversations.kind', '=', 'group')
     .where('conversations.is_private', '=', 0);
   const needle = query.trim().toLowerCase();
@@ -196,7 +197,11 @@ export async function insertConversation(
   return r.id;
 }
 
-export async function insertMembers(trx: Db, rows: MemberRow[]): Promise<void> {
+/** Adds members (their notification level starts at 'all'). */
+export async function insertMembers(
+  trx: Db,
+  rows: Array<Omit<MemberRow, 'notify'>>,
+): Promise<void> {
   if (rows.length) await trx.insertInto('members').values(rows).execute();
 }
 
@@ -329,6 +334,44 @@ export async function unreadCounts(
   return new Map(rows.map((r) => [`${r.conversation_id}:${r.user_id}`, Number(r.n)]));
 }
 
+/**
+ * Mention counts: per (conversation, user), the unread text messages of others, not deleted,
+ * that mention the user. Derived like the unread count, never stored.
+ */
+export async function mentionCounts(
+  db: Db,
+  filter:
+    | { userId: number; conversationIds: readonly number[] }
+    | { conversationId: number; userIds: readonly number[] },
+): Promise<Map<string, number>> {
+  let q = db
+    .selectFrom('mentions')
+    .innerJoin('messages', 'messages.id', 'mentions.message_id')
+    .innerJoin('members', (j) =>
+      j
+        .onRef('members.conversation_id', '=', 'messages.conversation_id')
+        .onRef('members.user_id', '=', 'mentions.user_id'),
+    )
+    .select((eb) => ['members.conversation_id', 'members.user_id', eb.fn.countAll().as('n')])
+    .whereRef('messages.seq', '>', 'members.read_seq')
+    .whereRef('messages.sender_id', '!=', 'mentions.user_id')
+    .where('messages.deleted_at', 'is', null)
+    .groupBy(['members.conversation_id', 'members.user_id']);
+  if ('userId' in filter) {
+    if (filter.conversationIds.length === 0) return new Map();
+    q = q
+      .where('mentions.user_id', '=', filter.userId)
+      .where('members.conversation_id', 'in', filter.conversationIds);
+  } else {
+    if (filter.userIds.length === 0) return new Map();
+    q = q
+      .where('messages.conversation_id', '=', filter.conversationId)
+      .where('mentions.user_id', 'in', filter.userIds);
+  }
+  const rows = await q.execute();
+  return new Map(rows.map((r) => [`${r.conversation_id}:${r.user_id}`, Number(r.n)]));
+}
+
 /** The other member of each direct conversation, as seen by `viewerId`. */
 export async function directPartners(
   db: Db,
@@ -347,4 +390,20 @@ export async function directPartners(
     out.set(r.conversation_id, list);
   }
   return out;
+}
+
+/** Changes one member's own preferences (nothing for an empty patch). */
+export async function updateMemberSettings(
+  db: Db,
+  conversationId: number,
+  userId: number,
+  patch: Partial<Pick<MemberRow, 'muted' | 'notify'>>,
+): Promise<void> {
+  if (Object.keys(patch).length === 0) return;
+  await db
+    .updateTable('members')
+    .set(patch)
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .execute();
 }

@@ -6,6 +6,7 @@ import {
   AddMembersInput,
   ChangeRoleInput,
   Conversation,
+  ConversationSettingsInput,
   ConversationWithMembers,
   CreateGroupInput,
   Member,
@@ -27,6 +28,7 @@ import { browsePublicGroups, getConversation, listConversations } from './list-c
 import { openDirect } from './open-direct.js';
 import { removeMember } from './remove-member.js';
 import { updateGroup } from './update-group.js';
+import { updateSettings } from './update-settings.js';
 import { apiErrors } from '../../http/openapi.js';
 
 const errors = apiErrors(404);
@@ -127,6 +129,25 @@ export function conversationRoutes(deps: Deps) {
           deps,
           reply,
           await updateGroup(deps, actorOf(request), request.params.id, request.body),
+        ),
+    );
+
+    app.patch(
+      '/api/conversations/:id/settings',
+      {
+        schema: {
+          tags,
+          summary: 'My own preferences for a conversation: muted, notification level',
+          params: IdParam,
+          body: ConversationSettingsInput,
+          response: { 200: Conversation, ...errors },
+        },
+      },
+      async (request, reply) =>
+        respond(
+          deps,
+          reply,
+          await updateSettings(deps, actorOf(request), request.params.id, request.body),
         ),
     );
 

@@ -41,7 +41,7 @@ export async function createGroup(
       actor.userId,
       { name: input.name },
     );
-    const member = (userId: number, role: MemberRow['role']): MemberRow => ({
+    const member = (userId: number, role: MemberRow['role']): Omit<MemberRow, 'notify'> => ({
       conversation_id: conversationId,
       user_id: userId,
       role,

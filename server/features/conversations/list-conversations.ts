@@ -19,7 +19,10 @@ export async function listConversations(deps: Deps, actor: Actor): Promise<Conve
   return presentForUser(
     deps,
     actor.userId,
-    rows.map(({ role, read_seq, muted, ...row }) => ({ row, member: { role, read_seq, muted } })),
+    rows.map(({ role, read_seq, muted, notify, ...row }) => ({
+      row,
+      member: { role, read_seq, muted, notify },
+    })),
   );
 }
 
@@ -59,10 +62,12 @@ export async function browsePublicGroups(
   return presentForUser(
     deps,
     actor.userId,
-    rows.map(({ role, read_seq, muted, ...row }) => ({
+    rows.map(({ role, read_seq, muted, notify, ...row }) => ({
       row,
       member:
-        role === null || read_seq === null || muted === null ? null : { role, read_seq, muted },
+        role === null || read_seq === null || muted === null || notify === null
+          ? null
+          : { role, read_seq, muted, notify },
     })),
   );
 }

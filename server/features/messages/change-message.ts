@@ -9,11 +9,14 @@ import { presentForMembers } from '../conversations/conversation.presenter.js';
 import { findConversation, listMemberRows } from '../conversations/conversations.queries.js';
 import { presentMessages } from './message-view.js';
 import {
+  deleteMentionsOf,
+  insertMentions,
   lockConversationForChange,
   messagesByIds,
   raiseVersion,
   selectMemberReads,
   selectMemberRole,
+  selectMentions,
   selectMessage,
   selectReplyIds,
   updateMessage,
@@ -44,6 +47,8 @@ export interface Change {
   patch: MessagePatch;
   /** Edits and deletions change the excerpt that replies show. */
   touchesReplies: boolean;
+  /** The members the message mentions now (edits compute them again; deletions clear them). */
+  mentions?: number[];
 }
 
 /**
@@ -55,6 +60,8 @@ export type Decide = (ctx: ChangeContext) => Steps<Change | null>;
 interface Changed {
   before: MessageRow;
   changed: boolean;
+  /** Members who became or stopped being mentioned. */
+  mentionsMoved: number[];
   /** The messages whose version was raised (the message first, then its replies). */
   ids: number[];
   members: Array<{ user_id: number; read_seq: number }>;
@@ -97,7 +104,18 @@ function* changeSteps(
   });
   const members = yield* rowsOf(selectMemberReads(db, conversation.id));
   const base = { before: message, members, lastSeq: Number(conversation.last_seq) };
-  if (!change) return { ...base, changed: false, ids: [message.id] };
+  if (!change) return { ...base, changed: false, ids: [message.id], mentionsMoved: [] };
+  let mentionsMoved: number[] = [];
+  if (change.mentions) {
+    const was = (yield* rowsOf(selectMentions(db, message.id))).map((r) => r.user_id);
+    const now = change.mentions;
+    mentionsMoved = [
+      ...was.filter((u) => !now.includes(u)),
+      ...now.filter((u) => !was.includes(u)),
+    ];
+    if (was.length) yield* affectedBy(deleteMentionsOf(db, message.id));
+    if (now.length) yield* affectedBy(insertMentions(db, message.id, now));
+  }
   const replies = change.touchesReplies
     ? (yield* rowsOf(selectReplyIds(db, message.id))).map((r) => r.id)
     : [];
@@ -107,7 +125,7 @@ function* changeSteps(
   for (const [i, id] of replies.entries()) {
     yield* affectedBy(updateMessage(db, id, { version: version + 1 + i }));
   }
-  return { ...base, changed: true, ids: [message.id, ...replies] };
+  return { ...base, changed: true, ids: [message.id, ...replies], mentionsMoved };
 }
 
 /**
@@ -136,19 +154,27 @@ export async function changeMessage(
     message: m,
     recipients,
   }));
-  if (done.before.deleted_at === null && message.deletedAt !== null) {
-    events.push(...(await deletionViews(deps, done)));
-  }
+  events.push(...(await countViews(deps, done, message.deletedAt !== null)));
   return { data: message, events };
 }
 
-/** After a deletion: the conversation as seen by each member whose count or preview changed. */
-async function deletionViews(deps: Deps, done: Changed): Promise<DomainEvent[]> {
+/**
+ * The conversation as seen by each member whose counts or preview a change moved: a deletion
+ * lowers the unread (and mention) count of everyone who had not read the message and may change
+ * everyone's last message; an edit that adds or removes a mention moves that member's count.
+ */
+async function countViews(deps: Deps, done: Changed, deleted: boolean): Promise<DomainEvent[]> {
   const m = done.before;
+  const unreadFor = (x: { user_id: number; read_seq: number }) =>
+    x.user_id !== m.sender_id && Number(x.read_seq) < m.seq;
   const wasLast = m.seq === done.lastSeq;
   const affected = new Set(
     done.members
-      .filter((x) => wasLast || (x.user_id !== m.sender_id && Number(x.read_seq) < m.seq))
+      .filter((x) =>
+        deleted && m.deleted_at === null
+          ? wasLast || unreadFor(x)
+          : done.mentionsMoved.includes(x.user_id) && unreadFor(x),
+      )
       .map((x) => x.user_id),
   );
   if (affected.size === 0) return [];

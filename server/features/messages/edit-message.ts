@@ -2,11 +2,15 @@ import type { Message } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
 import { validationFailed } from '../../errors.js';
 import type { Outcome } from '../../events.js';
+import { mentionedIds } from '../../../protocol/mentions.js';
+import { rowsOf } from '../../db/steps.js';
 import { changeMessage } from './change-message.js';
+import { selectMemberKeys } from './messages.queries.js';
 import { checkEdit } from './message.policy.js';
 
 /**
- * The sender replaces the body of their text message (`editedAt` set). The same body again
+ * The sender replaces the body of their text message (`editedAt` set; mentions computed
+ * again). The same body again
  * changes nothing. Only a message with attachments may be left without text, and messages
  * have none yet, so an empty body is refused.
  */
@@ -16,11 +20,22 @@ export function editMessage(
   messageId: number,
   body: string,
 ): Promise<Outcome<Message>> {
-  // eslint-disable-next-line require-yield -- a decision that needs no query of its own
-  return changeMessage(deps, actor, messageId, function* ({ message, now }) {
+  return changeMessage(deps, actor, messageId, function* ({ db, message, now }) {
     checkEdit(message, actor.userId);
     if (body === '') throw validationFailed({ body: 'must not be empty' });
     if (body === message.body) return null;
-    return { patch: { body, edited_at: now }, touchesReplies: true };
+    // Mentions are computed again, from the members at this moment.
+    const mentions = body.includes('@')
+      ? mentionedIds(
+          body,
+          new Map(
+            (yield* rowsOf(selectMemberKeys(db, message.conversation_id))).map((r) => [
+              r.username_key,
+              r.id,
+            ]),
+          ),
+        )
+      : [];
+    return { patch: { body, edited_at: now }, touchesReplies: true, mentions };
   });
 }

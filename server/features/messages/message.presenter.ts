@@ -63,6 +63,7 @@ function parseMeta(meta: string | null): Record<string, unknown> | null {
 export interface MessageExtras {
   reactions?: ReadonlyMap<number, Reaction[]>;
   replyTargets?: ReadonlyMap<number, ReplyTarget>;
+  mentions?: ReadonlyMap<number, number[]>;
 }
 
 /** The first code points of a body, as a reply quotes it ("" once the message is deleted). */
@@ -101,7 +102,7 @@ export function toMessage(
       ? { id: target.id, seq: target.seq, senderId: target.sender_id, excerpt: excerptOf(target) }
       : null,
     reactions: deleted ? [] : (extras.reactions?.get(row.id) ?? []),
-    mentions: [],
+    mentions: deleted ? [] : (extras.mentions?.get(row.id) ?? []),
     pinned:
       deleted || row.pinned_by === null || row.pinned_at === null
         ? null

@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
+import { mentionedIds } from '../../../protocol/mentions.js';
 import { memberIds } from '../conversations/conversations.queries.js';
 import type { MessagesTable } from '../../db/schema.js';
 
@@ -124,6 +125,8 @@ export interface StoredMessage {
   row: MessageRow;
   recipients: number[];
   replyTo: ReplyTarget | null;
+  /** The members it mentions, in order of first appearance. */
+  mentions: number[];
 }
 
 /** Thrown inside the storing transaction when the message to answer is not one that can be. */
@@ -199,8 +202,27 @@ export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): Stor
     sqlite,
     'update members set delivered_seq = ?, read_seq = ? where conversation_id = ? and user_id = ? and read_seq < ?',
   ).run(v.seq, v.seq, m.conversationId, m.senderId, v.seq);
-  return { row: { ...v, id }, recipients, replyTo };
+  // Only a body with an '@' can mention anyone: the common send reads no names.
+  const mentions = m.body.includes('@')
+    ? mentionedIds(
+        m.body,
+        new Map(
+          prepared<[number], { username_key: string; id: number }>(sqlite, MEMBER_KEYS_SQL)
+            .all(m.conversationId)
+            .map((r) => [r.username_key, r.id]),
+        ),
+      )
+    : [];
+  const insertMention = prepared(
+    sqlite,
+    'insert into mentions (message_id, user_id, position) values (?, ?, ?)',
+  );
+  mentions.forEach((userId, position) => insertMention.run(id, userId, position));
+  return { row: { ...v, id }, recipients, replyTo, mentions };
 }
+
+const MEMBER_KEYS_SQL =
+  'select users.username_key, users.id from members inner join users on users.id = members.user_id where members.conversation_id = ?';
 
 /**
  * The same on PostgreSQL and MariaDB, in one transaction of the caller's: the slot allocation
@@ -236,8 +258,31 @@ export async function storeMessage(
     .where('user_id', '=', m.senderId)
     .where('read_seq', '<', slot.seq)
     .execute();
-  return { row, recipients, replyTo };
+  const mentions = m.body.includes('@')
+    ? mentionedIds(m.body, await memberKeys(trx, m.conversationId))
+    : [];
+  if (mentions.length)
+    await trx.insertInto('mentions').values(mentionRows(row.id, mentions)).execute();
+  return { row, recipients, replyTo, mentions };
 }
+
+/** The members of a conversation by lower-cased username (who a body can mention). */
+export async function memberKeys(db: Db, conversationId: number): Promise<Map<string, number>> {
+  const rows = await selectMemberKeys(db, conversationId).execute();
+  return new Map(rows.map((r) => [r.username_key, r.id]));
+}
+
+/** The statement behind `memberKeys`. */
+export const selectMemberKeys = (db: Db, conversationId: number) =>
+  db
+    .selectFrom('members')
+    .innerJoin('users', 'users.id', 'members.user_id')
+    .select(['users.username_key', 'users.id'])
+    .where('members.conversation_id', '=', conversationId);
+
+/** Mention rows of a message, in order of first appearance. */
+export const mentionRows = (messageId: number, userIds: readonly number[]) =>
+  userIds.map((user_id, position) => ({ message_id: messageId, user_id, position }));
 
 export async function findByClientId(
   db: Db,
@@ -542,3 +587,39 @@ export async function pinnedMessages(db: Db, conversationId: number): Promise<Me
 
 /** At most this many pins are listed (the latest ones). */
 export const PINS_MAX = 200;
+
+/** The members a message mentions. */
+export const selectMentions = (db: Db, messageId: number) =>
+  db
+    .selectFrom('mentions')
+    .select('user_id')
+    .where('message_id', '=', messageId)
+    .orderBy('position');
+
+export const deleteMentionsOf = (db: Db, messageId: number) =>
+  db.deleteFrom('mentions').where('message_id', '=', messageId);
+
+export const insertMentions = (db: Db, messageId: number, userIds: readonly number[]) =>
+  db.insertInto('mentions').values(mentionRows(messageId, userIds));
+
+/** The mentions of messages, each message's in order of first appearance. */
+export async function mentionsOf(
+  db: Db,
+  messageIds: readonly number[],
+): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  if (messageIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('mentions')
+    .select(['message_id', 'user_id'])
+    .where('message_id', 'in', messageIds)
+    .orderBy('message_id')
+    .orderBy('position')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.message_id);
+    if (list) list.push(r.user_id);
+    else out.set(r.message_id, [r.user_id]);
+  }
+  return out;
+}

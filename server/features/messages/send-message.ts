@@ -78,12 +78,11 @@ export async function sendMessage(
       : notFound('No such conversation');
   }
   chaos('after_commit_before_ack', input.body);
-  const { row, recipients, replyTo } = stored;
-  const message = toMessage(
-    row,
-    'sent',
-    replyTo ? { replyTargets: new Map([[replyTo.id, replyTo]]) } : {},
-  );
+  const { row, recipients, replyTo, mentions } = stored;
+  const message = toMessage(row, 'sent', {
+    ...(replyTo && { replyTargets: new Map([[replyTo.id, replyTo]]) }),
+    ...(mentions.length && { mentions: new Map([[row.id, mentions]]) }),
+  });
   return {
     data: message,
     events: [
