@@ -22,6 +22,7 @@ import { userRoutes } from './features/users/users.routes.js';
 import { conversationRoutes } from './features/conversations/conversations.routes.js';
 import { messageChangeRoutes } from './features/messages/message-changes.routes.js';
 import { messageRoutes } from './features/messages/messages.routes.js';
+import { searchRoutes } from './features/search/search.routes.js';
 import { apiNotFound, frameworkError, installErrorHandling, sendError } from './http/errors.js';
 import { createMetrics, installCommitMetrics, installHttpMetrics } from './http/metrics.js';
 import { crossSiteProblem } from './http/origin.js';
@@ -179,6 +180,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(conversationRoutes(deps));
   await app.register(messageRoutes(deps));
   await app.register(messageChangeRoutes(deps));
+  await app.register(searchRoutes(deps));
   await app.register(fileRoutes(deps));
 
   const web = webRoot(deps);

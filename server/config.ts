@@ -52,6 +52,8 @@ export interface Config {
     sessionCheckSeconds: number;
   };
   webRoot: string | null;
+  /** SEARCH_ENABLED: index messages for GET /api/search (on by default). */
+  searchEnabled: boolean;
 }
 
 /** A configuration error: start-up prints its message as one line and stops. */
@@ -70,6 +72,14 @@ function intVar(env: Env, name: string, def: number, min: number, max: number): 
   const n = Number(raw);
   if (n < min || n > max) fail(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+function boolVar(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  fail(name, `must be true or false, got "${env[name]}"`);
 }
 
 function numberVar(env: Env, name: string, def: number, min: number, max: number): number {
@@ -292,5 +302,6 @@ export function loadConfig(env: Env = process.env): Config {
       sessionCheckSeconds: intVar(env, 'SESSION_CHECK_SECONDS', 30, 1, 3600),
     },
     webRoot,
+    searchEnabled: boolVar(env, 'SEARCH_ENABLED', true),
   };
 }

@@ -77,6 +77,18 @@ export interface MembersTable {
   notify: ColumnType<'all' | 'mentions' | 'none', 'all' | 'mentions' | 'none' | undefined>;
 }
 
+/**
+ * The search index (migration 0006). Its columns differ by database: SQLite's FTS5 table has
+ * `rowid` (the message id) and `words`; PostgreSQL `message_id` and `vector` (a tsvector);
+ * MariaDB `message_id` and `words` under a FULLTEXT index.
+ */
+export interface MessageSearchTable {
+  rowid: ColumnType<number, number | undefined, never>;
+  message_id: ColumnType<number, number | undefined, never>;
+  words: ColumnType<string, string | undefined, string>;
+  vector: ColumnType<string, string | undefined, string>;
+}
+
 export interface MentionsTable {
   message_id: number;
   user_id: number;
@@ -120,5 +132,6 @@ export interface Database {
   members: MembersTable;
   reactions: ReactionsTable;
   mentions: MentionsTable;
+  message_search: MessageSearchTable;
   messages: MessagesTable;
 }

@@ -3,6 +3,7 @@ import { conversations } from './0002_conversations.js';
 import { refreshGrace } from './0003_refresh_grace.js';
 import { messageChanges } from './0004_message_changes.js';
 import { mentions } from './0005_mentions.js';
+import { search } from './0006_search.js';
 import type { CodeMigration } from './helpers.js';
 
 /** Every migration, in order; names sort lexically, so keep the numeric prefix. */
@@ -12,4 +13,5 @@ export const migrations: Record<string, CodeMigration> = {
   '0003_refresh_grace': refreshGrace,
   '0004_message_changes': messageChanges,
   '0005_mentions': mentions,
+  '0006_search': search,
 };

@@ -2,6 +2,7 @@ import { sql, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseKind } from '../../config.js';
 import { escapeLike, type Db } from '../../db/database.js';
 import type { ConversationsTable, MembersTable } from '../../db/schema.js';
+import { unindexConversation } from '../search/search.queries.js';
 import type { UserRow } from '../users/users.queries.js';
 
 export type ConversationRow = Selectable<ConversationsTable>;
@@ -92,7 +93,8 @@ export async function updateConversation(
 }
 
 /** Deletes a conversation; its members and messages go with it (ON DELETE CASCADE). */
-export async function deleteConversation(trx: Db, id: number): Promise<void> {
+export async function deleteConversation(trx: Db, kind: DatabaseKind, id: number): Promise<void> {
+  await unindexConversation(trx, kind, id);
   await trx.deleteFrom('conversations').where('id', '=', id).execute();
 }
 

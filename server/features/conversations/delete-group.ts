@@ -14,7 +14,7 @@ export async function deleteGroup(deps: Deps, actor: Actor, id: number): Promise
     // Still the owner now (ownership may have been handed over meanwhile)?
     ownerOnly((await lockForMember(trx, deps, actor, id)).member.role);
     const ids = await memberIds(trx, id);
-    await deleteConversation(trx, id);
+    await deleteConversation(trx, deps.dbKind, id);
     return ids;
   });
   return {

@@ -34,7 +34,7 @@ export async function leaveConversation(
     if (!me) return { deleted: false, messages: [] as MessageRow[], changed: [] as number[] };
     await deleteMember(trx, id, actor.userId);
     if (members.length === 1) {
-      await deleteConversation(trx, id);
+      await deleteConversation(trx, deps.dbKind, id);
       return { deleted: true, messages: [], changed: [] };
     }
     const messages = [

@@ -1,5 +1,6 @@
 import type { Message, Role } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
+import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { affectedBy, firstOf, rowsOf, runSteps, type Steps } from '../../db/steps.js';
 import { forbidden, notFound } from '../../errors.js';
@@ -26,6 +27,9 @@ import {
 /** What a change sees: the message and its conversation under the lock, the caller's role. */
 export interface ChangeContext {
   db: Db;
+  kind: DatabaseKind;
+  /** Whether messages are kept in the search index. */
+  indexed: boolean;
   message: MessageRow;
   conversation: { id: number; kind: 'direct' | 'group'; last_seq: number };
   role: Role;
@@ -97,6 +101,8 @@ function* changeSteps(
   }
   const change = yield* decide({
     db,
+    kind: deps.dbKind,
+    indexed: deps.config.searchEnabled,
     message,
     conversation,
     role: member.role,

@@ -2,6 +2,7 @@ import type { Message } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
 import type { Outcome } from '../../events.js';
 import { affectedBy } from '../../db/steps.js';
+import { unindexStatement } from '../search/search.queries.js';
 import { changeMessage } from './change-message.js';
 import { checkDelete } from './message.policy.js';
 import { deleteReactionsOf } from './messages.queries.js';
@@ -15,18 +16,17 @@ export function deleteMessage(
   actor: Actor,
   messageId: number,
 ): Promise<Outcome<Message>> {
-  return changeMessage(
-    deps,
-    actor,
-    messageId,
-    function* ({ db, message, conversation, role, now }) {
-      checkDelete(message, actor.userId, conversation, role);
-      if (message.deleted_at !== null) return null;
-      yield* affectedBy(deleteReactionsOf(db, message.id));
-      return {
-        patch: { body: '', deleted_at: now, reply_to_id: null, pinned_by: null, pinned_at: null },
-        touchesReplies: true,
-      };
-    },
-  );
+  return changeMessage(deps, actor, messageId, function* (c) {
+    const { db, message, now } = c;
+    checkDelete(message, actor.userId, c.conversation, c.role);
+    if (message.deleted_at !== null) return null;
+    yield* affectedBy(deleteReactionsOf(db, message.id));
+    // Never found again (taken out whether or not search is on now: it may have been before).
+    yield* affectedBy(unindexStatement(db, c.kind, message.id));
+    return {
+      patch: { body: '', deleted_at: now, reply_to_id: null, pinned_by: null, pinned_at: null },
+      touchesReplies: true,
+      mentions: [],
+    };
+  });
 }

@@ -3,7 +3,8 @@ import type { Actor, Deps } from '../../context.js';
 import { validationFailed } from '../../errors.js';
 import type { Outcome } from '../../events.js';
 import { mentionedIds } from '../../../protocol/mentions.js';
-import { rowsOf } from '../../db/steps.js';
+import { affectedBy, rowsOf } from '../../db/steps.js';
+import { indexStatement, unindexStatement } from '../search/search.queries.js';
 import { changeMessage } from './change-message.js';
 import { selectMemberKeys } from './messages.queries.js';
 import { checkEdit } from './message.policy.js';
@@ -20,7 +21,7 @@ export function editMessage(
   messageId: number,
   body: string,
 ): Promise<Outcome<Message>> {
-  return changeMessage(deps, actor, messageId, function* ({ db, message, now }) {
+  return changeMessage(deps, actor, messageId, function* ({ db, kind, indexed, message, now }) {
     checkEdit(message, actor.userId);
     if (body === '') throw validationFailed({ body: 'must not be empty' });
     if (body === message.body) return null;
@@ -36,6 +37,12 @@ export function editMessage(
           ),
         )
       : [];
+    // Found by its new words only.
+    if (indexed) {
+      yield* affectedBy(unindexStatement(db, kind, message.id));
+      const index = indexStatement(db, kind, message.id, body);
+      if (index) yield* affectedBy(index);
+    }
     return { patch: { body, edited_at: now }, touchesReplies: true, mentions };
   });
 }

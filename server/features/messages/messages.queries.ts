@@ -5,6 +5,7 @@ import type { Db } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
 import { mentionedIds } from '../../../protocol/mentions.js';
 import { memberIds } from '../conversations/conversations.queries.js';
+import { indexMessage, indexMessageSqlite } from '../search/search.queries.js';
 import type { MessagesTable } from '../../db/schema.js';
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -18,6 +19,8 @@ export interface NewMessage {
   meta: Record<string, unknown> | null;
   /** The message this one answers (checked in the storing transaction). */
   replyToId?: number | null;
+  /** Put its words in the search index (in the same transaction). */
+  index?: boolean;
   now: number;
 }
 
@@ -218,6 +221,7 @@ export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): Stor
     'insert into mentions (message_id, user_id, position) values (?, ?, ?)',
   );
   mentions.forEach((userId, position) => insertMention.run(id, userId, position));
+  if (m.index) indexMessageSqlite(sqlite, id, m.body);
   return { row: { ...v, id }, recipients, replyTo, mentions };
 }
 
@@ -263,6 +267,7 @@ export async function storeMessage(
     : [];
   if (mentions.length)
     await trx.insertInto('mentions').values(mentionRows(row.id, mentions)).execute();
+  if (m.index) await indexMessage(trx, kind, row.id, m.body);
   return { row, recipients, replyTo, mentions };
 }
 

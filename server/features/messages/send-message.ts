@@ -54,6 +54,7 @@ export async function sendMessage(
     body: input.body,
     meta: null,
     replyToId: input.replyToId ?? null,
+    index: deps.config.searchEnabled,
     now: deps.now(),
   };
   let stored: StoredMessage | null;

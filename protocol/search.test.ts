@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { foldWord, indexWords, matchHighlights, queryWords } from './search.js';
+
+describe('search words', () => {
+  it('are runs of letters, digits and _, folded for case and accents', () => {
+    expect(queryWords('Café au-lait, NAÏVE_idea 42!')).toEqual([
+      'cafe',
+      'au',
+      'lait',
+      'naive_idea',
+      '42',
+    ]);
+    expect(foldWord('Ångström')).toBe('angstrom');
+    expect(foldWord('ﬁne')).toBe('fine');
+    expect(queryWords('  ...  ')).toEqual([]);
+    expect(queryWords('日本語 テキスト')).toEqual(['日本語', 'テキスト']);
+    expect(indexWords('the cat and THE hat')).toEqual(['the', 'cat', 'and', 'hat']);
+  });
+
+  it('match every word whole and the last also as a prefix, with UTF-16 offsets', () => {
+    const body = 'Le café 😀 est prêt; cafeteria closed';
+    expect(matchHighlights(body, ['cafe'])).toEqual([
+      [3, 7],
+      [21, 30],
+    ]);
+    expect(matchHighlights(body, ['pret', 'caf'])).toEqual([
+      [3, 7],
+      [15, 19],
+      [21, 30],
+    ]);
+    // A word before the last must be whole.
+    expect(matchHighlights(body, ['caf', 'closed'])).toBeNull();
+    expect(matchHighlights(body, ['missing'])).toBeNull();
+    expect(matchHighlights(body, [])).toBeNull();
+  });
+});
