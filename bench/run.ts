@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench -- <scenario> [--option value …]`.
- * Scenarios: dm, fanout, connections, history, reactions, sync; `profile <file.cpuprofile>` summarizes a
+ * Scenarios: dm, fanout, connections, history, reactions, search, sync; `profile <file.cpuprofile>` summarizes a
  * V8 CPU profile. Results go to bench/results/<scenario>.json and .svg; see bench/RESULTS.md.
  */
 import { summarizeProfile, profileText } from './lib/profile.js';
@@ -10,6 +10,7 @@ import { runDm } from './scenarios/dm.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runHistory } from './scenarios/history.js';
 import { runReactions } from './scenarios/reactions.js';
+import { runSearch } from './scenarios/search.js';
 import { runSync } from './scenarios/sync.js';
 import { writeResultsMd } from './lib/results-md.js';
 
@@ -31,6 +32,7 @@ async function runAll(rest: string[], opts: Options): Promise<void> {
     ['connections', { count: '20000' }, runConnections],
     ['history', {}, runHistory],
     ['reactions', {}, runReactions],
+    ['search', {}, runSearch],
   ];
   for (const [scenario, defaults, run] of plan) {
     const o: Options = { 'max-wait': '60', ...defaults, ...opts };
@@ -57,6 +59,7 @@ scenarios
                then a reconnect storm
   history      pages of a 1,000,000-message database while dm runs at half load
   reactions    reaction changes on one message of a --members (1000) group at --rates, messages flowing
+  search       GET /api/search on a --messages (1,000,000) corpus, --dbs sqlite,postgres
   sync         dm with SQLITE_SYNCHRONOUS=FULL and NORMAL, and fsyncs per message (strace)
   profile <f>  summarize a .cpuprofile (self time per function and package)
 
@@ -68,6 +71,7 @@ common options
   --no-wait                do not wait for the machine's load average to drop below 1.0
   --max-wait S             wait at most S seconds for it (600; 60 under all)
   --cpu-prof               (dm) profile the Parley server and summarize it
+  --search-off             (dm) run Parley with SEARCH_ENABLED=false (the price of indexing)
 `;
 
 function parse(argv: string[]): { scenario: string; rest: string[]; opts: Options } {
@@ -101,6 +105,8 @@ async function main(): Promise<void> {
       return runHistory(ctx);
     case 'reactions':
       return runReactions(ctx);
+    case 'search':
+      return runSearch(ctx);
     case 'sync':
       return runSync(ctx);
     case 'all':

@@ -125,7 +125,11 @@ export async function dmLanes(
         sync: c.sync,
         keep: true,
         nodeArgs: [...(prof?.nodeArgs ?? []), ...(trace?.nodeArgs ?? [])],
-        env: trace?.env,
+        // --search-off: the same run without the search index, to price indexing on the send path.
+        env: {
+          ...trace?.env,
+          ...(ctx.flag('search-off') && c.system === 'parley' ? { SEARCH_ENABLED: 'false' } : {}),
+        },
       });
       const entry = { c, p, prof, trace, connectMs: 0, lane: null as unknown as Lane };
       started.push(entry);

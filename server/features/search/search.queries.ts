@@ -103,7 +103,7 @@ export async function searchCandidates(
     const { rows } = await sql<MessageRow>`
       select m.* from message_search s join messages m on m.id = s.message_id
       where s.vector @@ ${query}::tsquery and ${visible}
-      order by m.id desc limit ${limit}`.execute(db);
+      order by s.message_id desc limit ${limit}`.execute(db);
     return { rows, exact: true };
   }
   const terms = words.flatMap((w, i) =>
@@ -120,6 +120,6 @@ export async function searchCandidates(
   const { rows } = await sql<MessageRow>`
     select m.* from message_search s join messages m on m.id = s.message_id
     where ${narrow} and ${visible}
-    order by m.id desc limit ${limit}`.execute(db);
+    order by s.message_id desc limit ${limit}`.execute(db);
   return { rows, exact: words.every(innodbIndexes) };
 }
