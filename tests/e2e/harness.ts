@@ -241,3 +241,35 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 15_
     }
   }
 }
+
+/** A REST call as a signed-in user (a bot acting while the browsers watch); throws on errors. */
+export async function restAs<T = any>(
+  url: string,
+  token: string,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(url + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Opens the action menu of a message (hover, then its menu button). */
+export async function openMessageMenu(page: Page, text: string): Promise<void> {
+  const row = bubble(page, text);
+  await row.hover();
+  await row.getByRole('button', { name: 'More actions' }).click();
+  await page.getByRole('menu', { name: 'Message actions' }).waitFor();
+}
+
+/** The tombstones of deleted messages on screen. */
+export const tombstones = (page: Page) => page.getByTestId('message-deleted');

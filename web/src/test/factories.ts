@@ -17,6 +17,13 @@ export function msg(seq: number, over: Partial<Message> = {}): Message {
     createdAt: new Date(T0 + seq * 60_000).toISOString(),
     editedAt: null,
     status: 'sent',
+    version: seq,
+    deletedAt: null,
+    replyTo: null,
+    reactions: [],
+    mentions: [],
+    pinned: null,
+    attachments: [],
     ...over,
   };
 }
@@ -52,10 +59,13 @@ export function conversation(id: number, over: Partial<Conversation> = {}): Conv
     memberCount: 2,
     myRole: 'member',
     lastSeq: 0,
+    lastVersion: over.lastSeq ?? 0,
     lastMessage: null,
     unreadCount: 0,
+    mentionCount: 0,
     myReadSeq: 0,
     muted: false,
+    notify: 'all',
     ...over,
   };
 }

@@ -45,6 +45,12 @@ function startClient(me: User): ChatClient {
   const client = new ChatClient(me.id, {
     onSessionEnded: (reason) => sessionEnded(reason),
     onIncoming: (m, c) => notifyIncoming(client, me, m, c),
+    onMeUpdated: (u) => {
+      const s = authStore.getState();
+      if (s.status !== 'signedIn') return;
+      const { username, displayName, avatarUrl } = u;
+      authStore.dispatch({ type: 'me', me: { ...s.me, username, displayName, avatarUrl } });
+    },
     onRemoved: (c) => {
       if (!c) return;
       const where = location.pathname;

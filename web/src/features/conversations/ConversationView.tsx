@@ -5,98 +5,21 @@ import type {
 } from '../../../../protocol/schemas/conversations.js';
 import { errorMessage } from '../../lib/http.js';
 import { Link, navigate } from '../../lib/router.js';
-import { formatPresence } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Spinner } from '../../ui/Field.js';
 import { Icon } from '../../ui/Icon.js';
 import { Composer } from '../messages/Composer.js';
+import { ConversationUiProvider, useUiDispatch } from '../messages/conversation-ui.js';
 import { MessageList } from '../messages/MessageList.js';
-import { TypingIndicator, useTypingNames } from '../messages/TypingIndicator.js';
-import { setMuted, useMuted } from '../notifications/preferences.js';
+import { MessageOverlays } from '../messages/MessageOverlays.js';
+import { TypingIndicator } from '../messages/TypingIndicator.js';
 import type { ChatState } from '../realtime/chat-state.js';
-import { useChat, useClient, useMe, useNow, usePageAttention } from '../realtime/ChatContext.js';
+import { useChat, useClient, usePageAttention } from '../realtime/ChatContext.js';
 import { conversationsApi } from './api.js';
+import { ChatHeader } from './ChatHeader.js';
 import { conversationTitle } from './conversations-state.js';
 import { GroupSettings } from './GroupSettings.js';
-
-function Subtitle({ c }: { c: Conversation }) {
-  const now = useNow(30_000);
-  const typing = useTypingNames(c.id);
-  if (c.kind === 'direct') {
-    if (typing.length)
-      return <span className="chat-header__sub chat-header__sub--typing">typing…</span>;
-    const u = c.otherUser;
-    const text = u ? formatPresence(u.online, u.lastSeenAt, now) : '';
-    return (
-      <span
-        className={`chat-header__sub${u?.online ? ' chat-header__sub--online' : ''}`}
-        data-testid="presence"
-      >
-        {text}
-      </span>
-    );
-  }
-  return (
-    <span className="chat-header__sub">
-      {c.memberCount} {c.memberCount === 1 ? 'member' : 'members'}
-      {c.topic ? ` · ${c.topic}` : ''}
-    </span>
-  );
-}
-
-function ChatHeader({ c, settingsOpen }: { c: Conversation; settingsOpen: boolean }) {
-  const me = useMe();
-  const mutedHere = useMuted(me.id).has(c.id);
-  const title = conversationTitle(c);
-  return (
-    <header className="chat-header">
-      <Link to="/" className="icon-button chat-header__back" aria-label="Back to conversations">
-        <Icon name="back" />
-      </Link>
-      {c.kind === 'direct' ? (
-        <Avatar
-          name={title}
-          url={c.otherUser?.avatarUrl}
-          seed={c.otherUser?.id ?? c.id}
-          size={40}
-          online={c.otherUser?.online ?? false}
-        />
-      ) : (
-        <Avatar name={title} seed={c.id + 7} size={40} square />
-      )}
-      <div className="chat-header__text">
-        <h1 className="chat-header__title">
-          {c.kind === 'group' && c.isPrivate && <Icon name="lock" size={15} />}
-          {title}
-        </h1>
-        <Subtitle c={c} />
-      </div>
-      <div className="chat-header__actions">
-        <button
-          type="button"
-          className={`icon-button${mutedHere ? ' icon-button--on' : ''}`}
-          onClick={() => setMuted(me.id, c.id, !mutedHere)}
-          aria-pressed={mutedHere}
-          aria-label={mutedHere ? 'Unmute notifications' : 'Mute notifications'}
-          title={mutedHere ? 'Unmute notifications' : 'Mute notifications'}
-        >
-          <Icon name={mutedHere ? 'bellOff' : 'bell'} />
-        </button>
-        {c.kind === 'group' && (
-          <Link
-            to={settingsOpen ? `/c/${c.id}` : `/c/${c.id}/settings`}
-            className={`icon-button${settingsOpen ? ' icon-button--on' : ''}`}
-            aria-label="Group settings"
-            title="Group settings"
-            aria-expanded={settingsOpen}
-          >
-            <Icon name="settings" />
-          </Link>
-        )}
-      </div>
-    </header>
-  );
-}
+import { PinsPanel } from './PinsPanel.js';
 
 /** A conversation I am not in: a public group can be previewed and joined. */
 function NotAMember({ id }: { id: number }) {
@@ -154,6 +77,45 @@ function NotAMember({ id }: { id: number }) {
   );
 }
 
+const phone = () => window.matchMedia('(max-width: 760px)').matches;
+
+/** The chat column and its side panel, inside the conversation's UI state. */
+function ConversationBody({ c, settingsOpen }: { c: Conversation; settingsOpen: boolean }) {
+  const ui = useUiDispatch();
+  const [pinsOpen, setPinsOpen] = useState(false);
+  const panel = settingsOpen ? 'settings' : pinsOpen ? 'pins' : null;
+  const title = conversationTitle(c);
+  const intro =
+    c.kind === 'direct'
+      ? `This is the beginning of your conversation with ${title}.`
+      : `This is the beginning of “${title}”.`;
+  useEffect(() => {
+    if (settingsOpen) setPinsOpen(false);
+  }, [settingsOpen]);
+  const togglePins = () => {
+    if (settingsOpen) navigate(`/c/${c.id}`);
+    setPinsOpen((open) => !(open && !settingsOpen));
+  };
+  const closePins = useCallback(() => setPinsOpen(false), []);
+  const jumpFromPins = (seq: number) => {
+    if (phone()) setPinsOpen(false);
+    ui({ type: 'jump', seq, highlight: true });
+  };
+  return (
+    <div className={`conversation${panel ? ' conversation--with-panel' : ''}`}>
+      <section className="chat" aria-label={title}>
+        <ChatHeader c={c} panel={panel} onTogglePins={togglePins} />
+        <MessageList conversationId={c.id} isGroup={c.kind === 'group'} intro={intro} />
+        <TypingIndicator conversationId={c.id} />
+        <Composer conversationId={c.id} placeholder={`Message ${title}`} />
+        <MessageOverlays conversationId={c.id} />
+      </section>
+      {panel === 'settings' && c.kind === 'group' && <GroupSettings c={c} />}
+      {panel === 'pins' && <PinsPanel c={c} onJump={jumpFromPins} onClose={closePins} />}
+    </div>
+  );
+}
+
 /** One conversation: header, history, who is typing, and the composer. */
 export function ConversationView({ id, settingsOpen }: { id: number; settingsOpen: boolean }) {
   const client = useClient();
@@ -195,25 +157,10 @@ export function ConversationView({ id, settingsOpen }: { id: number; settingsOpe
       </div>
     );
   }
-  const title = conversationTitle(c);
-  const intro =
-    c.kind === 'direct'
-      ? `This is the beginning of your conversation with ${title}.`
-      : `This is the beginning of “${title}”.`;
+  // Keyed by conversation: replies, edits and jumps belong to the one they were started in.
   return (
-    <div className={`conversation${settingsOpen ? ' conversation--with-panel' : ''}`}>
-      <section className="chat" aria-label={title}>
-        <ChatHeader c={c} settingsOpen={settingsOpen} />
-        <MessageList
-          key={`list-${id}`}
-          conversationId={id}
-          isGroup={c.kind === 'group'}
-          intro={intro}
-        />
-        <TypingIndicator conversationId={id} />
-        <Composer key={`composer-${id}`} conversationId={id} placeholder={`Message ${title}`} />
-      </section>
-      {settingsOpen && c.kind === 'group' && <GroupSettings c={c} />}
-    </div>
+    <ConversationUiProvider key={id}>
+      <ConversationBody c={c} settingsOpen={settingsOpen} />
+    </ConversationUiProvider>
   );
 }

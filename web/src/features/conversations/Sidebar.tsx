@@ -9,9 +9,10 @@ import { signOut } from '../auth/session.js';
 import { systemText } from '../messages/system-text.js';
 import { typingText, useTypingNames } from '../messages/TypingIndicator.js';
 import { useMuted } from '../notifications/preferences.js';
-import { statusOf, type ChatState } from '../realtime/chat-state.js';
+import { statusOf } from '../realtime/chat-selectors.js';
+import type { ChatState } from '../realtime/chat-state.js';
 import { useChat, useClient, useMe, useNow } from '../realtime/ChatContext.js';
-import { Ticks } from '../messages/MessageItem.js';
+import { Ticks } from '../messages/MessageParts.js';
 import { conversationTitle, sortByActivity } from './conversations-state.js';
 import { NewDirectDialog } from './NewDirectDialog.js';
 import { NewGroupDialog } from './NewGroupDialog.js';
@@ -69,7 +70,8 @@ function usePreview(c: Conversation): { text: string; mine: boolean; typing?: bo
   if (m.kind === 'system') return { text: systemText(m, nameOf), mine: false };
   const mine = m.senderId === me.id;
   const prefix = mine ? 'You: ' : c.kind === 'group' ? `${nameOf(m.senderId)}: ` : '';
-  return { text: prefix + m.body.replace(/\s+/g, ' '), mine };
+  const body = m.deletedAt ? 'This message was deleted' : m.body.replace(/\s+/g, ' ');
+  return { text: prefix + body, mine };
 }
 
 const ConversationItem = memo(function ConversationItem({

@@ -1,5 +1,7 @@
 import type { PresenceEvent } from '../../../../protocol/events.js';
 import type { Conversation, Message } from '../../../../protocol/schemas/conversations.js';
+import type { PublicUser } from '../../../../protocol/schemas/users.js';
+import { newerCopy } from '../messages/message-version.js';
 
 export type ConversationMap = Readonly<Record<number, Conversation>>;
 
@@ -19,7 +21,7 @@ export function sortByActivity(map: ConversationMap): Conversation[] {
 /**
  * Merges a fresh copy from the server with the one held. A copy can be older than what live
  * events already told us (it was built before they happened): then the held last message,
- * lastSeq and unread count stay.
+ * lastSeq and unread count stay, and the last message keeps its newest version.
  */
 export function mergeConversation(
   held: Conversation | undefined,
@@ -35,7 +37,11 @@ export function mergeConversation(
       unreadCount: held.unreadCount,
       myReadSeq: held.myReadSeq,
     };
+  } else if (held.lastMessage && c.lastMessage?.id === held.lastMessage.id) {
+    const lastMessage = newerCopy(held.lastMessage, c.lastMessage);
+    if (lastMessage !== c.lastMessage) c = { ...c, lastMessage };
   }
+  if (held.lastVersion > c.lastVersion) c = { ...c, lastVersion: held.lastVersion };
   // Read cursors only move forward: keep whichever copy has read further.
   const readSeq = Math.max(held.myReadSeq, fresh.myReadSeq);
   if (readSeq > c.myReadSeq) {
@@ -68,19 +74,21 @@ export function removeConversation(map: ConversationMap, id: number): Conversati
 
 /** A message counts as unread for me: someone else's text message past my read cursor. */
 export function countsAsUnread(m: Message, myId: number, myReadSeq: number): boolean {
-  return m.kind === 'text' && m.senderId !== myId && m.seq > myReadSeq;
+  return m.kind === 'text' && m.senderId !== myId && m.seq > myReadSeq && m.deletedAt === null;
 }
 
-/** A new message in a conversation: last message, lastSeq, unread count (once per seq). */
+/**
+ * A new or changed message of a conversation: lastVersion, and for a new seq the last message,
+ * lastSeq and unread count (once per seq); a changed last message is replaced by its newer copy.
+ */
 export function applyMessage(map: ConversationMap, m: Message, myId: number): ConversationMap {
   const c = map[m.conversationId];
   if (!c) return map;
+  const lastVersion = Math.max(c.lastVersion, m.version);
   if (m.seq <= c.lastSeq) {
-    // Already counted; still take a newer view of the last message (its status).
-    if (c.lastMessage?.id === m.id && c.lastMessage !== m) {
-      return { ...map, [c.id]: { ...c, lastMessage: m } };
-    }
-    return map;
+    const lastMessage = c.lastMessage?.id === m.id ? newerCopy(c.lastMessage, m) : c.lastMessage;
+    if (lastMessage === c.lastMessage && lastVersion === c.lastVersion) return map;
+    return { ...map, [c.id]: { ...c, lastMessage, lastVersion } };
   }
   const mine = m.senderId === myId;
   const myReadSeq = mine ? Math.max(c.myReadSeq, m.seq) : c.myReadSeq;
@@ -90,11 +98,23 @@ export function applyMessage(map: ConversationMap, m: Message, myId: number): Co
       ...c,
       lastSeq: m.seq,
       lastMessage: m,
+      lastVersion,
       myReadSeq,
       // Sending moves my own read cursor to my message, so nothing before it is unread.
       unreadCount: mine ? 0 : c.unreadCount + (countsAsUnread(m, myId, myReadSeq) ? 1 : 0),
     },
   };
+}
+
+/** A user's new name or picture, in the direct conversations with them. */
+export function applyUser(map: ConversationMap, u: PublicUser): ConversationMap {
+  let next: Record<number, Conversation> | null = null;
+  for (const c of Object.values(map)) {
+    if (c.otherUser?.id !== u.id) continue;
+    next ??= { ...map };
+    next[c.id] = { ...c, otherUser: u };
+  }
+  return next ?? map;
 }
 
 /**

@@ -1,12 +1,28 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+} from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
 import { Icon } from '../../ui/Icon.js';
-import { useClient } from '../realtime/ChatContext.js';
+import { useClient, useMe } from '../realtime/ChatContext.js';
+import { useConversationUi, useUiDispatch, type ConversationUi } from './conversation-ui.js';
+import { lastEditable } from './messages-state.js';
+import { ReplyBar } from './ReplyBar.js';
 
 /** Drafts survive switching conversations (kept for this page only). */
 const drafts = new Map<number, string>();
 
-/** The message box: Enter sends, Shift+Enter starts a new line; typing is signalled. */
+const selectReplyTo = (s: ConversationUi) => s.replyTo;
+const selectEditing = (s: ConversationUi) => s.editingId;
+
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line; typing is signalled. Up arrow
+ * in an empty box edits my last message; Escape stops replying.
+ */
 export function Composer({
   conversationId,
   placeholder,
@@ -15,6 +31,10 @@ export function Composer({
   placeholder: string;
 }) {
   const client = useClient();
+  const me = useMe();
+  const ui = useUiDispatch();
+  const replyTo = useConversationUi(selectReplyTo);
+  const editingId = useConversationUi(selectEditing);
   const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
 
@@ -22,6 +42,13 @@ export function Composer({
     ref.current?.focus();
     return () => client.setTyping(conversationId, false);
   }, [client, conversationId]);
+
+  // Starting a reply, or finishing an edit, brings the typing back here.
+  const wasEditing = useRef(editingId !== null);
+  useEffect(() => {
+    if (replyTo || (wasEditing.current && editingId === null)) ref.current?.focus();
+    wasEditing.current = editingId !== null;
+  }, [replyTo, editingId]);
 
   // Grow with the text, up to a limit (then it scrolls).
   useEffect(() => {
@@ -40,17 +67,32 @@ export function Composer({
   const send = () => {
     const body = text.trim();
     if (body === '' || [...body].length > LIMITS.messageBodyMax) return;
-    client.send(conversationId, body);
+    client.send(conversationId, body, replyTo);
     client.setTyping(conversationId, false);
     setText('');
     drafts.delete(conversationId);
+    if (replyTo) ui({ type: 'reply', message: null });
     ref.current?.focus();
   };
 
+  const editLast = useCallback(() => {
+    const m = lastEditable(client.store.getState().messages[conversationId], me.id);
+    if (!m) return false;
+    ui({ type: 'edit', id: m.id });
+    ui({ type: 'jump', seq: m.seq, highlight: false });
+    return true;
+  }, [client, conversationId, me.id, ui]);
+
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+    if (e.nativeEvent.isComposing) return;
+    if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
       send();
+    } else if (e.key === 'ArrowUp' && text === '' && !e.shiftKey && !e.altKey) {
+      if (editLast()) e.preventDefault();
+    } else if (e.key === 'Escape' && replyTo) {
+      e.preventDefault();
+      ui({ type: 'reply', message: null });
     }
   };
 
@@ -62,33 +104,36 @@ export function Composer({
   const length = [...text.trim()].length;
   const over = length > LIMITS.messageBodyMax;
   return (
-    <form className="composer" onSubmit={onSubmit}>
-      <div className="composer__box">
-        <textarea
-          ref={ref}
-          rows={1}
-          value={text}
-          placeholder={placeholder}
-          aria-label="Message"
-          onChange={(e) => update(e.target.value)}
-          onKeyDown={onKeyDown}
-          onBlur={() => client.setTyping(conversationId, false)}
-        />
-        {length > LIMITS.messageBodyMax - 500 && (
-          <span className={`composer__count${over ? ' composer__count--over' : ''}`}>
-            {LIMITS.messageBodyMax - length}
-          </span>
-        )}
-      </div>
-      <button
-        type="submit"
-        className="composer__send"
-        disabled={length === 0 || over}
-        aria-label="Send"
-        title="Send (Enter)"
-      >
-        <Icon name="send" size={20} />
-      </button>
-    </form>
+    <div className="composer-area">
+      {replyTo && <ReplyBar replyTo={replyTo} />}
+      <form className="composer" onSubmit={onSubmit}>
+        <div className="composer__box">
+          <textarea
+            ref={ref}
+            rows={1}
+            value={text}
+            placeholder={placeholder}
+            aria-label="Message"
+            onChange={(e) => update(e.target.value)}
+            onKeyDown={onKeyDown}
+            onBlur={() => client.setTyping(conversationId, false)}
+          />
+          {length > LIMITS.messageBodyMax - 500 && (
+            <span className={`composer__count${over ? ' composer__count--over' : ''}`}>
+              {LIMITS.messageBodyMax - length}
+            </span>
+          )}
+        </div>
+        <button
+          type="submit"
+          className="composer__send"
+          disabled={length === 0 || over}
+          aria-label="Send"
+          title="Send (Enter)"
+        >
+          <Icon name="send" size={20} />
+        </button>
+      </form>
+    </div>
   );
 }

@@ -1,150 +1,48 @@
-import { memo, useCallback, useEffect, useRef, useState } from 'react';
-import type { MessageStatus } from '../../../../protocol/schemas/conversations.js';
-import { formatClock, formatDay, formatFull } from '../../lib/time.js';
-import { Avatar } from '../../ui/Avatar.js';
+import { memo, useCallback, useRef, type MouseEvent } from 'react';
+import type { Conversation, Message, Pinned } from '../../../../protocol/schemas/conversations.js';
+import { formatDay, formatFull } from '../../lib/time.js';
 import { Icon } from '../../ui/Icon.js';
-import { readersOf, statusOf, type ChatState } from '../realtime/chat-state.js';
+import { statusOf } from '../realtime/chat-selectors.js';
+import type { ChatState } from '../realtime/chat-state.js';
 import { useChat, useClient, useMe } from '../realtime/ChatContext.js';
-import { MessageText } from './MessageText.js';
+import { useConversationUi, useUiDispatch } from './conversation-ui.js';
+import { MessageBubble } from './MessageBubble.js';
+import { MessageEditor } from './MessageEditor.js';
+import { Sender, SystemMessage, useName } from './MessageParts.js';
+import { MessageTools } from './MessageTools.js';
+import { anyAction, messagePermissions } from './permissions.js';
+import { Reactions } from './Reactions.js';
+import { ReadBy } from './ReadBy.js';
 import type { Row } from './rows.js';
-import { systemText, systemUserIds } from './system-text.js';
+import { useLongPress } from './useLongPress.js';
 
-const STATUS_LABEL: Record<MessageStatus | 'sending' | 'failed', string> = {
-  sending: 'Sending',
-  failed: 'Not sent',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  read: 'Read',
-};
-
-/** The tick after my own message: clock, one check, two checks, two coloured checks. */
-export function Ticks({ status }: { status: MessageStatus | 'sending' | 'failed' }) {
-  const icon =
-    status === 'sending'
-      ? 'clock'
-      : status === 'failed'
-        ? 'alert'
-        : status === 'sent'
-          ? 'check'
-          : 'checks';
+function PinnedMark({ pinned }: { pinned: Pinned }) {
+  const by = useName(pinned.by, 'you');
   return (
-    <span
-      className={`ticks ticks--${status}`}
-      data-status={status}
-      title={STATUS_LABEL[status]}
-      role="img"
-      aria-label={STATUS_LABEL[status]}
-    >
-      <Icon name={icon} size={16} strokeWidth={2} />
-    </span>
-  );
-}
-
-/** A user's display name from the cache (asking the server for unknown ones). */
-function useName(id: number): string {
-  const client = useClient();
-  const me = useMe();
-  const name = useChat(useCallback((s: ChatState) => s.users[id]?.displayName, [id]));
-  useEffect(() => {
-    if (name === undefined) client.wantUser(id);
-  }, [client, id, name]);
-  if (id === me.id) return 'You';
-  return name ?? 'Someone';
-}
-
-function SystemMessage({ row }: { row: Extract<Row, { kind: 'message' }> }) {
-  const m = row.message;
-  const ids = systemUserIds(m);
-  // Two hooks, always called in the same order (ids has at most two entries).
-  const a = useName(ids[0] ?? m.senderId);
-  const b = useName(ids[1] ?? m.senderId);
-  const names = new Map<number, string>([
-    [ids[0] ?? m.senderId, a],
-    [ids[1] ?? m.senderId, b],
-  ]);
-  const text = systemText(m, (id) => names.get(id) ?? 'Someone');
-  return (
-    <div className="system-msg" data-testid="system-message" title={formatFull(m.createdAt)}>
-      <span>{text}</span>
+    <div className="msg__pinned" data-testid="pinned-mark" title={formatFull(pinned.at)}>
+      <Icon name="pin" size={13} />
+      Pinned by {by}
     </div>
   );
 }
 
-/** "Read by N" under my message in a group, with the names on hover or click. */
-function ReadBy({ conversationId, seq }: { conversationId: number; seq: number }) {
-  const readers = useChat(
+/** My role where the message is, as a stable string (rows re-render only when it changes). */
+function useAccess(conversationId: number): Pick<Conversation, 'kind' | 'myRole'> | undefined {
+  const key = useChat(
     useCallback(
-      (s: ChatState) => readersOf(s, conversationId, seq).join(','),
-      [conversationId, seq],
+      (s: ChatState) => {
+        const c = s.conversations[conversationId];
+        return c ? `${c.kind}:${c.myRole ?? ''}` : '';
+      },
+      [conversationId],
     ),
   );
-  const names = useChat(
-    useCallback(
-      (s: ChatState) =>
-        readers
-          .split(',')
-          .filter(Boolean)
-          .map((id) => s.users[Number(id)]?.displayName ?? 'Someone')
-          .join('\n'),
-      [readers],
-    ),
-  );
-  const [open, setOpen] = useState(false);
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: Event) => {
-      if (
-        e instanceof KeyboardEvent ? e.key === 'Escape' : !ref.current?.contains(e.target as Node)
-      )
-        setOpen(false);
-    };
-    document.addEventListener('keydown', close);
-    document.addEventListener('mousedown', close);
-    return () => {
-      document.removeEventListener('keydown', close);
-      document.removeEventListener('mousedown', close);
-    };
-  }, [open]);
-  const list = names === '' ? [] : names.split('\n');
-  if (list.length === 0) return null;
-  return (
-    <div className="read-by" ref={ref}>
-      <button
-        type="button"
-        className="read-by__button"
-        onClick={() => setOpen((o) => !o)}
-        aria-expanded={open}
-        title={list.join(', ')}
-      >
-        Read by {list.length}
-      </button>
-      {open && (
-        <div className="read-by__popover" role="dialog" aria-label="Read by">
-          <strong>Read by</strong>
-          <ul>
-            {list.map((n, i) => (
-              <li key={i}>{n}</li>
-            ))}
-          </ul>
-        </div>
-      )}
-    </div>
-  );
+  if (!key) return undefined;
+  const [kind, role] = key.split(':') as [Conversation['kind'], string];
+  return { kind, myRole: (role || null) as Conversation['myRole'] };
 }
 
-function Sender({ id, isGroup }: { id: number; isGroup: boolean }) {
-  const user = useChat(useCallback((s: ChatState) => s.users[id], [id]));
-  const name = useName(id);
-  if (!isGroup) return null;
-  return (
-    <div className="msg__avatar">
-      <Avatar name={name} url={user?.avatarUrl} seed={id} size={32} />
-    </div>
-  );
-}
-
-/** One row of the message list: a day separator, then a system line or a bubble. */
+/** One row of the message list: a day separator, then a system line or a message. */
 export const MessageItem = memo(function MessageItem({
   row,
   isGroup,
@@ -156,12 +54,38 @@ export const MessageItem = memo(function MessageItem({
 }) {
   const me = useMe();
   const client = useClient();
+  const ui = useUiDispatch();
   const mine = row.senderId === me.id;
-  const message = row.kind === 'message' ? row.message : null;
+  const message: Message | null = row.kind === 'message' ? row.message : null;
+  const id = message?.id ?? -1;
   const status = useChat(
     useCallback((s: ChatState) => (message && mine ? statusOf(s, message) : null), [message, mine]),
   );
   const senderName = useName(row.senderId);
+  const access = useAccess(conversationId);
+  // A message deleted meanwhile (by a moderator, or on another device) is not edited.
+  const editing =
+    useConversationUi(useCallback((s) => s.editingId === id, [id])) && !message?.deletedAt;
+  const highlighted = useConversationUi(
+    useCallback((s) => message !== null && s.highlightSeq === message.seq, [message]),
+  );
+  const menuOpen = useConversationUi(
+    useCallback((s) => s.overlay?.messageId === id && s.overlay.kind === 'menu', [id]),
+  );
+  const perms = message ? messagePermissions(message, access, me.id) : null;
+  const actionable = perms !== null && anyAction(perms);
+  const bubbleRef = useRef<HTMLDivElement>(null);
+  const openMenu = (row: HTMLElement) =>
+    ui({
+      type: 'overlay',
+      overlay: { kind: 'menu', messageId: id, anchor: bubbleRef.current ?? row, returnTo: row },
+    });
+  const longPress = useLongPress((target) => actionable && !editing && openMenu(target));
+  const onContextMenu = (e: MouseEvent<HTMLDivElement>) => {
+    if (!actionable || editing || (e.target as Element).closest('a, textarea')) return;
+    e.preventDefault();
+    openMenu(e.currentTarget);
+  };
 
   const separator = row.dayOf && (
     <div className="day-sep" role="separator">
@@ -174,19 +98,16 @@ export const MessageItem = memo(function MessageItem({
     </div>
   );
 
-  if (row.kind === 'message' && row.message.kind === 'system') {
+  if (message?.kind === 'system') {
     return (
       <div className="row">
         {separator}
         {marker}
-        <SystemMessage row={row} />
+        <SystemMessage row={row as Extract<Row, { kind: 'message' }>} />
       </div>
     );
   }
 
-  const body = row.kind === 'message' ? row.message.body : row.pending.body;
-  const createdAt = row.kind === 'message' ? row.message.createdAt : row.pending.createdAt;
-  const tick = row.kind === 'pending' ? row.pending.state : status;
   const failed = row.kind === 'pending' && row.pending.state === 'failed';
   const classes = [
     'msg',
@@ -195,9 +116,15 @@ export const MessageItem = memo(function MessageItem({
     row.last ? 'msg--last' : '',
     failed ? 'msg--failed' : '',
     isGroup ? 'msg--group' : '',
+    editing ? 'msg--editing' : '',
+    highlighted ? 'msg--highlight' : '',
+    menuOpen ? 'msg--menu-open' : '',
+    message?.pinned ? 'msg--pinned' : '',
   ]
     .filter(Boolean)
     .join(' ');
+  const content =
+    row.kind === 'message' ? row.message : { ...row.pending, editedAt: null, deletedAt: null };
 
   return (
     <div className="row">
@@ -206,8 +133,14 @@ export const MessageItem = memo(function MessageItem({
       <div
         className={classes}
         data-testid="message"
-        data-seq={row.kind === 'message' ? row.message.seq : undefined}
+        data-seq={message?.seq}
         data-pending={row.kind === 'pending' ? row.pending.state : undefined}
+        tabIndex={message ? -1 : undefined}
+        role={message ? 'article' : undefined}
+        aria-label={message ? `${senderName}, ${formatFull(message.createdAt)}` : undefined}
+        aria-keyshortcuts={actionable ? 'Enter' : undefined}
+        onContextMenu={onContextMenu}
+        {...longPress}
       >
         {!mine &&
           (row.first ? (
@@ -217,24 +150,25 @@ export const MessageItem = memo(function MessageItem({
           ))}
         <div className="msg__column">
           {!mine && isGroup && row.first && <div className="msg__sender">{senderName}</div>}
-          <div className="bubble">
-            <span className="bubble__text" data-testid="message-text">
-              <MessageText text={body} />
-            </span>
-            {/* An invisible copy of the time keeps room for it at the end of the last line. */}
-            <span className="bubble__spacer" aria-hidden="true">
-              {formatClock(createdAt)}
-              {mine && <span className="bubble__tick-space" />}
-            </span>
-            <span className="bubble__meta">
-              <time dateTime={createdAt} title={formatFull(createdAt)}>
-                {formatClock(createdAt)}
-              </time>
-              {mine && tick && <Ticks status={tick} />}
-            </span>
-          </div>
-          {mine && isGroup && row.kind === 'message' && (
-            <ReadBy conversationId={conversationId} seq={row.message.seq} />
+          {message?.pinned && message.deletedAt === null && <PinnedMark pinned={message.pinned} />}
+          {editing && message ? (
+            <MessageEditor message={message} />
+          ) : (
+            <div className="msg__line" ref={bubbleRef}>
+              <MessageBubble
+                conversationId={conversationId}
+                content={content}
+                mine={mine}
+                tick={row.kind === 'pending' ? row.pending.state : status}
+              />
+              {message && perms && actionable && (
+                <MessageTools message={message} perms={perms} menuOpen={menuOpen} />
+              )}
+            </div>
+          )}
+          {message && <Reactions message={message} canReact={perms?.react ?? false} />}
+          {mine && isGroup && message && (
+            <ReadBy conversationId={conversationId} seq={message.seq} />
           )}
           {failed && (
             <div className="msg__failed" role="alert">

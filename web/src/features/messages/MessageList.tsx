@@ -4,6 +4,8 @@ import { Spinner } from '../../ui/Field.js';
 import { Icon } from '../../ui/Icon.js';
 import type { ChatState } from '../realtime/chat-state.js';
 import { useChat, useClient, useMe } from '../realtime/ChatContext.js';
+import { onListKeyDown } from './list-keys.js';
+import { useFollowingScroller, useJumps } from './list-scrolling.js';
 import { MessageItem } from './MessageItem.js';
 import { buildRows, type Row } from './rows.js';
 
@@ -13,6 +15,7 @@ const START_INDEX = 1_000_000_000;
 interface ListContext {
   loadingOlder: boolean;
   hasOlder: boolean;
+  hasNewer: boolean;
   intro: string;
 }
 
@@ -33,7 +36,14 @@ function Header({ context }: { context?: ListContext }) {
   );
 }
 
-function Footer() {
+function Footer({ context }: { context?: ListContext }) {
+  if (context?.hasNewer) {
+    return (
+      <div className="list-header">
+        <Spinner label="Loading newer messages" />
+      </div>
+    );
+  }
   return <div className="list-footer" />;
 }
 
@@ -63,10 +73,11 @@ export function MessageList({
   });
 
   const items = held?.items;
-  const pending = held?.pending;
+  // Messages on their way belong after the newest ones, not after an older window.
+  const pending = held?.hasNewer ? undefined : held?.pending;
   const hasOlder = held?.hasOlder ?? false;
   const rows = useMemo(
-    () => (items && pending ? buildRows(items, pending, me.id, firstUnread, hasOlder) : []),
+    () => (items ? buildRows(items, pending ?? [], me.id, firstUnread, hasOlder) : []),
     [items, pending, me.id, firstUnread, hasOlder],
   );
 
@@ -84,21 +95,8 @@ export function MessageList({
   useEffect(() => {
     if (ready) settleUntil.current = Date.now() + 1200;
   }, [ready]);
-  // Any scroll upwards (wheel, keys, scrollbar, touch) is the user's: stop settling then.
-  const scrollerCleanup = useRef<(() => void) | null>(null);
-  const scrollerRef = useCallback((el: HTMLElement | Window | null) => {
-    scrollerCleanup.current?.();
-    scrollerCleanup.current = null;
-    if (!(el instanceof HTMLElement)) return;
-    let last = el.scrollTop;
-    const onScroll = () => {
-      if (el.scrollTop < last - 2) settleUntil.current = 0;
-      last = el.scrollTop;
-    };
-    el.addEventListener('scroll', onScroll, { passive: true });
-    scrollerCleanup.current = () => el.removeEventListener('scroll', onScroll);
-  }, []);
   const [atBottom, setAtBottom] = useState(true);
+  const { scrollerRef, following } = useFollowingScroller(!held?.hasNewer, settleUntil);
   const [unseen, setUnseen] = useState(0);
   const lastKey = useRef(rows[rows.length - 1]?.key);
   const pendingCount = held?.pending.length ?? 0;
@@ -123,6 +121,11 @@ export function MessageList({
     lastKey.current = key;
   }, [rows, atBottom]);
 
+  const windowId = held?.window ?? 0;
+  const landing = useJumps(conversationId, rows, windowId, virtuoso, () => {
+    settleUntil.current = 0;
+  });
+
   const itemContent = useCallback(
     (_: number, row: Row) => (
       <MessageItem row={row} isGroup={isGroup} conversationId={conversationId} />
@@ -134,9 +137,10 @@ export function MessageList({
     () => ({
       loadingOlder: held?.loadingOlder ?? false,
       hasOlder: held?.hasOlder ?? false,
+      hasNewer: held?.hasNewer ?? false,
       intro,
     }),
-    [held?.loadingOlder, held?.hasOlder, intro],
+    [held?.loadingOlder, held?.hasOlder, held?.hasNewer, intro],
   );
 
   if (!held || (held.items.length === 0 && held.hasOlder && held.pending.length === 0)) {
@@ -147,19 +151,25 @@ export function MessageList({
     );
   }
 
-  const markerIndex = rows.findIndex((r) => r.kind === 'message' && r.newMarker);
+  const markerIndex =
+    windowId === 0 ? rows.findIndex((r) => r.kind === 'message' && r.newMarker) : -1;
   const stopSettling = () => {
     settleUntil.current = 0;
   };
+  const hasNewer = held.hasNewer;
   return (
     <div
       className="message-list"
       data-testid="message-list"
       onWheel={stopSettling}
       onTouchStart={stopSettling}
-      onKeyDown={stopSettling}
+      onKeyDown={(e) => {
+        stopSettling();
+        onListKeyDown(e);
+      }}
     >
       <Virtuoso
+        key={`window-${windowId}`}
         ref={virtuoso}
         scrollerRef={scrollerRef}
         className="message-list__scroller"
@@ -168,19 +178,24 @@ export function MessageList({
         components={components}
         firstItemIndex={first.current.index}
         initialTopMostItemIndex={
-          markerIndex > 0
-            ? { index: markerIndex, align: 'start', offset: -40 }
-            : { index: Math.max(0, rows.length - 1), align: 'end' }
+          landing
+            ? { index: landing.index, align: 'center' }
+            : markerIndex > 0
+              ? { index: markerIndex, align: 'start', offset: -40 }
+              : { index: Math.max(0, rows.length - 1), align: 'end' }
         }
         computeItemKey={computeItemKey}
         itemContent={itemContent}
         startReached={() => void client.loadOlder(conversationId)}
-        followOutput={(bottom) => (bottom ? 'smooth' : false)}
+        endReached={() => void client.loadNewer(conversationId)}
+        followOutput={(bottom) => (bottom && !hasNewer ? 'smooth' : false)}
         atBottomStateChange={setAtBottom}
         totalListHeightChanged={() => {
           // Rows are measured after they render: keep the opening view at the newest message
-          // while they settle, until the user scrolls.
-          if (markerIndex <= 0 && Date.now() < settleUntil.current)
+          // while they settle, until the user scrolls. Later, a row growing (reactions, an
+          // edit, a quote) keeps a view that was at the bottom there.
+          const settling = markerIndex <= 0 && !landing && Date.now() < settleUntil.current;
+          if (settling || following())
             virtuoso.current?.scrollToIndex({ index: 'LAST', align: 'end' });
         }}
         atBottomThreshold={120}
@@ -189,13 +204,15 @@ export function MessageList({
         tabIndex={0}
         aria-label="Messages"
       />
-      {!atBottom && (
+      {(!atBottom || hasNewer) && (
         <button
           type="button"
           className="jump-latest"
-          onClick={() =>
-            virtuoso.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'smooth' })
-          }
+          onClick={() => {
+            if (hasNewer) void client.showLatest(conversationId);
+            else
+              virtuoso.current?.scrollToIndex({ index: 'LAST', align: 'end', behavior: 'smooth' });
+          }}
           aria-label="Jump to the latest message"
         >
           <Icon name="arrowDown" size={18} />

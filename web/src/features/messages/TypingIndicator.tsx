@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { typingUsers, type ChatState } from '../realtime/chat-state.js';
+import { typingUsers } from '../realtime/chat-selectors.js';
+import type { ChatState } from '../realtime/chat-state.js';
 import { useChat } from '../realtime/ChatContext.js';
 
 /** "Alice is typing…", "Alice and Bob are typing…", "3 people are typing…". */

@@ -38,6 +38,7 @@ describe('message rows', () => {
       body: 'x',
       createdAt: msg(3).createdAt,
       state: 'sending' as const,
+      replyTo: null,
       error: null,
       autoRetry: true,
       attempts: 0,

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EV } from '../../../../protocol/events.js';
 import type { Message } from '../../../../protocol/schemas/conversations.js';
 import type * as SocketModule from '../../lib/socket.js';
-import { conversation, msg } from '../../test/factories.js';
+import { conversation, msg, range, user } from '../../test/factories.js';
 
 /** A stand-in for the Socket.IO client: records emits, lets the test answer or drop them. */
 class FakeSocket {
@@ -101,6 +101,7 @@ beforeEach(() => {
       if (url.startsWith('/api/conversations/1/messages'))
         return json({ messages: [], hasMore: false });
       if (url === '/api/conversations/1') return json({ ...conversation(1), members: [] });
+      if (url === '/api/users/me') return json(user(ME));
       return json({});
     }),
   );
@@ -201,5 +202,133 @@ describe('ChatClient sending', () => {
     await settle();
     await settle();
     expect(socket.sends().map((s) => s.payload.body)).toEqual(['one', 'two']);
+  });
+});
+
+describe('ChatClient catch-up', () => {
+  /** A server for conversation 1 whose answers the test sets; records what was asked. */
+  function serve(routes: Record<string, () => unknown>): string[] {
+    const asked: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        asked.push(url);
+        for (const [prefix, answer] of Object.entries(routes)) {
+          if (url !== prefix && !url.startsWith(prefix + '?')) continue;
+          const body = answer();
+          return body instanceof Response ? body : json(body);
+        }
+        return json({});
+      }),
+    );
+    return asked;
+  }
+  const held = () => client.store.getState().messages[1]!;
+  const edited = msg(2, { version: 5, body: 'fixed', editedAt: '2026-11-24T10:00:00.000Z' });
+  const tomb = msg(3, { version: 6, body: '', deletedAt: '2026-11-24T10:01:00.000Z' });
+
+  it('after a reconnect, pages the changes since the version held instead of after=', async () => {
+    let lastVersion = 3;
+    const asked = serve({
+      '/api/conversations': () => [conversation(1, { lastSeq: 3, lastVersion })],
+      '/api/conversations/1/messages': () => ({ messages: range(1, 3), hasMore: false }),
+      '/api/conversations/1': () => ({ ...conversation(1), members: [] }),
+      '/api/conversations/1/changes': () =>
+        asked[asked.length - 1]!.includes('since=3')
+          ? { messages: [msg(4), edited], lastVersion: 6, hasMore: true }
+          : { messages: [tomb], lastVersion: 6, hasMore: false },
+    });
+    socket.connect();
+    await vi.waitFor(() => expect(client.store.getState().conversations[1]?.lastSeq).toBe(3));
+    client.open(1);
+    await vi.waitFor(() => expect(held().items).toHaveLength(3));
+    expect(held().version).toBe(3);
+
+    // Away: a new message, an edit and a deletion happen.
+    socket.drop();
+    lastVersion = 6;
+    socket.connect();
+    await vi.waitFor(() => expect(held().version).toBe(6));
+    const changes = asked.filter((u) => u.includes('/changes'));
+    expect(changes).toEqual([
+      '/api/conversations/1/changes?since=3&limit=500',
+      '/api/conversations/1/changes?since=5&limit=500',
+    ]);
+    expect(asked.some((u) => u.includes('after='))).toBe(false);
+    expect(held().items.map((m) => [m.seq, m.body])).toEqual([
+      [1, 'message 1'],
+      [2, 'fixed'],
+      [3, ''],
+      [4, 'message 4'],
+    ]);
+  });
+
+  it('a live event past a missing version fetches the changes; one in order does not', async () => {
+    const asked = serve({
+      '/api/conversations': () => [conversation(1, { lastSeq: 3 })],
+      '/api/conversations/1/messages': () => ({ messages: range(1, 3), hasMore: false }),
+      '/api/conversations/1': () => ({ ...conversation(1), members: [] }),
+      '/api/conversations/1/changes': () => ({
+        messages: [msg(4), edited],
+        lastVersion: 5,
+        hasMore: false,
+      }),
+    });
+    socket.connect();
+    await vi.waitFor(() => expect(client.store.getState().conversations[1]?.lastSeq).toBe(3));
+    client.open(1);
+    await vi.waitFor(() => expect(held().items).toHaveLength(3));
+    socket.emitLocal(EV.messageNew, msg(4));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(asked.filter((u) => u.includes('/changes'))).toEqual([]);
+    // Version 5 was missed; 6 shows it.
+    socket.emitLocal(EV.messageUpdated, tomb);
+    await vi.waitFor(() => expect(held().version).toBe(6));
+    expect(asked.filter((u) => u.includes('/changes'))).toEqual([
+      '/api/conversations/1/changes?since=4&limit=500',
+    ]);
+    expect(held().items.map((m) => m.body)).toEqual(['message 1', 'fixed', '', 'message 4']);
+  });
+
+  it('a changes page refused for a moment (server restarting) is asked again', async () => {
+    let refusals = 1;
+    const asked = serve({
+      '/api/conversations': () => [conversation(1, { lastSeq: 3, lastVersion: 3 })],
+      '/api/conversations/1/messages': () => ({ messages: range(1, 3), hasMore: false }),
+      '/api/conversations/1': () => ({ ...conversation(1), members: [] }),
+      '/api/conversations/1/changes': () =>
+        refusals-- > 0
+          ? new Response(JSON.stringify({ error: { code: 'unavailable', message: 'Starting' } }), {
+              status: 503,
+              headers: { 'content-type': 'application/json' },
+            })
+          : { messages: [edited], lastVersion: 5, hasMore: false },
+    });
+    socket.connect();
+    await vi.waitFor(() => expect(client.store.getState().conversations[1]?.lastSeq).toBe(3));
+    client.open(1);
+    await vi.waitFor(() => expect(held().items).toHaveLength(3));
+    socket.emitLocal(EV.messageUpdated, msg(1, { version: 6, body: 'edited again' }));
+    await vi.waitFor(() => expect(held().version).toBe(6), { timeout: 3000 });
+    expect(asked.filter((u) => u.includes('/changes'))).toHaveLength(2);
+    expect(held().items[1]!.body).toBe('fixed');
+  });
+
+  it('user:updated about me tells the app, so my own name changes too', async () => {
+    const renamed: unknown[] = [];
+    client.stop();
+    client = new ChatClient(ME, {
+      onSessionEnded: () => {},
+      onIncoming: () => {},
+      onRemoved: () => {},
+      onMeUpdated: (u) => renamed.push(u.displayName),
+    });
+    client.start();
+    // Each connect reads my profile once (it may have changed while no socket heard of it).
+    await vi.waitFor(() => expect(renamed).toEqual(['User 1']));
+    socket.emitLocal(EV.userUpdated, { ...user(2), displayName: 'Not me' });
+    socket.emitLocal(EV.userUpdated, { ...user(ME), displayName: 'New me' });
+    expect(renamed).toEqual(['User 1', 'New me']);
+    expect(client.store.getState().users[2]!.displayName).toBe('Not me');
   });
 });

@@ -1,20 +1,16 @@
 import { EV } from '../../../../protocol/events.js';
-import { LIMITS } from '../../../../protocol/limits.js';
-import type { Conversation, Message } from '../../../../protocol/schemas/conversations.js';
+import type { Conversation, Message, ReplyTo } from '../../../../protocol/schemas/conversations.js';
+import type { PublicUser } from '../../../../protocol/schemas/users.js';
 import { ApiError, currentToken, refreshAccessToken } from '../../lib/http.js';
 import { newClientId } from '../../lib/ids.js';
 import { createSocket, request, type ParleySocket } from '../../lib/socket.js';
 import { createStore, type Store } from '../../lib/store.js';
 import { conversationsApi } from '../conversations/api.js';
-import { messagesApi } from '../messages/api.js';
-import {
-  contiguousSeq,
-  hasGapBefore,
-  newestSeq,
-  type PendingMessage,
-} from '../messages/messages-state.js';
+import { messagesApi, type ChangePayload, type MessageChange } from '../messages/api.js';
+import { newestSeq, type PendingMessage } from '../messages/messages-state.js';
 import { usersApi } from '../users/api.js';
 import { chatReducer, initialChatState, type ChatAction, type ChatState } from './chat-state.js';
+import { HistorySync } from './history-sync.js';
 
 export interface ChatClientHooks {
   /** The server ended the session (expired, revoked, signed out elsewhere). */
@@ -23,6 +19,8 @@ export interface ChatClientHooks {
   onIncoming(message: Message, conversation: Conversation | undefined): void;
   /** A conversation went away: deleted, left, or I was removed. */
   onRemoved(conversation: Conversation | undefined): void;
+  /** My own name or picture changed (on another device, or here). */
+  onMeUpdated?(user: PublicUser): void;
 }
 
 /** Errors after which sending the same message again cannot help. */
@@ -35,8 +33,6 @@ const FINAL = new Set([
 ]);
 const ACK_TIMEOUT_MS = 10_000;
 const AUTO_ATTEMPTS = 3;
-/** Beyond this many missed messages a conversation reloads its newest page instead of paging up to it. */
-const CATCH_UP_MAX = 1000;
 const TYPING_REPEAT_MS = 3000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -44,8 +40,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /**
  * The signed-in client: owns the socket, the state store and the outbox. Sends are retried
  * with the same clientId until acked (the server stores a clientId once); after every
- * (re)connect it re-reads the conversation list and fetches `after=` its cursor for every
- * conversation it holds, so nothing sent while it was away is missed.
+ * (re)connect it re-reads the conversation list and fetches the changes since the version it
+ * holds of every conversation it holds (see HistorySync), so nothing sent, edited or deleted
+ * while it was away is missed.
  */
 export class ChatClient {
   readonly store: Store<ChatState, ChatAction>;
@@ -58,7 +55,7 @@ export class ChatClient {
   private readonly readSent = new Map<number, number>();
   private readonly typingSentAt = new Map<number, number>();
   private readonly loading = new Set<string>();
-  private readonly again = new Set<number>();
+  private readonly history: HistorySync;
   private readonly detailsTimers = new Map<number, ReturnType<typeof setTimeout>>();
   private readonly wantedUsers = new Set<number>();
   private readonly expectedRemovals = new Set<number>();
@@ -70,6 +67,11 @@ export class ChatClient {
   ) {
     this.store = createStore(chatReducer, initialChatState(myId));
     this.socket = createSocket(currentToken);
+    this.history = new HistorySync({
+      getState: () => this.state,
+      dispatch: (a) => this.dispatch(a),
+      stopped: () => this.stopped,
+    });
   }
 
   private get state(): ChatState {
@@ -123,6 +125,14 @@ export class ChatClient {
       this.hooks.onSessionEnded(new ApiError('session_expired', 'Your session has expired'));
     });
     s.on(EV.messageNew, (m) => this.onMessage(m));
+    s.on(EV.messageUpdated, (message) => {
+      this.dispatch({ type: 'message/updated', message });
+      this.history.checkGap(message.conversationId);
+    });
+    s.on(EV.userUpdated, (user) => {
+      this.dispatch({ type: 'user/updated', user });
+      if (user.id === this.state.myId) this.hooks.onMeUpdated?.(user);
+    });
     s.on(EV.receipt, (receipt) => this.dispatch({ type: 'receipt', receipt }));
     s.on(EV.typing, (event) => this.dispatch({ type: 'typing', event, now: Date.now() }));
     s.on(EV.presence, (presence) => this.dispatch({ type: 'presence', presence }));
@@ -159,6 +169,7 @@ export class ChatClient {
     this.socket.disconnect();
     if (this.deliveredTimer) clearTimeout(this.deliveredTimer);
     for (const t of this.detailsTimers.values()) clearTimeout(t);
+    this.history.stop();
     for (const c of this.cleanups) c();
   }
 
@@ -176,26 +187,18 @@ export class ChatClient {
     }
   }
 
-  /** After every connect: fresh list, then `after=` pages for each conversation held. */
+  /** After every connect: the fresh list, then the changes missed in each conversation held. */
   private async catchUp(): Promise<void> {
-    const list = await this.loadList();
-    if (!list) return;
-    const byId = new Map(list.map((c) => [c.id, c]));
-    for (const id of Object.keys(this.state.messages).map(Number)) {
-      const c = byId.get(id);
-      if (!c) {
-        this.dispatch({ type: 'conversation/removed', conversationId: id });
-        continue;
-      }
-      const items = this.state.messages[id]?.items ?? [];
-      const cursor = contiguousSeq(items);
-      if (c.lastSeq <= cursor) continue;
-      if (items.length === 0 || c.lastSeq - cursor > CATCH_UP_MAX) {
-        this.dispatch({ type: 'messages/reset', conversationId: id });
-        void this.loadLatest(id);
-      } else void this.fetchAfter(id);
-      if (this.state.members[id]) void this.loadDetails(id);
+    void this.refreshMe();
+    let list = await this.loadList();
+    // A server just restarted may refuse for a moment: try again while still connected.
+    for (let wait = 1000; !list && wait <= 4000 && this.socket.connected; wait *= 2) {
+      await sleep(wait);
+      if (this.socket.connected) list = await this.loadList();
     }
+    if (!list) return;
+    this.history.catchUp(list);
+    for (const c of list) if (this.state.members[c.id]) void this.loadDetails(c.id);
     // Tell senders their messages reached this device.
     for (const c of list) {
       const last = c.lastMessage;
@@ -204,31 +207,17 @@ export class ChatClient {
     }
   }
 
-  /** Fetches everything after the cursor, page by page; one run per conversation at a time. */
-  private async fetchAfter(id: number): Promise<void> {
-    const key = `after:${id}`;
-    if (this.loading.has(key)) {
-      this.again.add(id);
-      return;
-    }
-    this.loading.add(key);
+  /** My own profile, in case it changed while no socket heard of it (another device). */
+  private async refreshMe(): Promise<void> {
     try {
-      for (;;) {
-        const held = this.state.messages[id];
-        if (!held || this.stopped) return;
-        const page = await messagesApi.history(id, {
-          after: contiguousSeq(held.items),
-          limit: LIMITS.historyLimitMax,
-        });
-        this.dispatch({ type: 'messages/page', conversationId: id, ...page, direction: 'newer' });
-        if (!page.hasMore || page.messages.length === 0) {
-          if (!this.again.delete(id)) return;
-        }
-      }
+      const me = await usersApi.me();
+      if (me.id !== this.state.myId) return;
+      const { id, username, displayName, avatarUrl, lastSeenAt } = me;
+      const user = { id, username, displayName, avatarUrl, online: true, lastSeenAt };
+      this.dispatch({ type: 'user/updated', user });
+      if (!this.stopped) this.hooks.onMeUpdated?.(user);
     } catch {
-      // Offline again: the next connect catches up.
-    } finally {
-      this.loading.delete(key);
+      /* offline again: the next connect asks again */
     }
   }
 
@@ -238,7 +227,9 @@ export class ChatClient {
     const known = before.conversations[m.conversationId];
     this.dispatch({ type: 'message/new', message: m });
     if (!known) void this.refreshConversation(m.conversationId);
-    if (held && hasGapBefore(held, m.seq)) void this.fetchAfter(m.conversationId);
+    // A version skipped means events were missed; seqs need no check of their own, since every
+    // new message raises the version too.
+    if (held) this.history.checkGap(m.conversationId);
     if (m.kind === 'system' && before.members[m.conversationId])
       this.scheduleDetails(m.conversationId);
     if (m.senderId !== before.myId) {
@@ -260,50 +251,34 @@ export class ChatClient {
 
   /** Loads what a conversation view needs: the newest page and the members. */
   open(id: number): void {
-    if (!this.state.messages[id]) void this.loadLatest(id);
+    if (!this.state.messages[id]) void this.history.loadLatest(id);
     if (!this.state.members[id]) void this.loadDetails(id);
   }
 
-  private async loadLatest(id: number): Promise<void> {
-    const key = `latest:${id}`;
-    if (this.loading.has(key)) return;
-    this.loading.add(key);
-    try {
-      const page = await messagesApi.history(id, { limit: LIMITS.historyLimitDefault });
-      this.dispatch({ type: 'messages/page', conversationId: id, ...page, direction: 'latest' });
-      // A message sent while this page was on its way is not in it: fetch past it.
-      const items = this.state.messages[id]?.items ?? [];
-      const c = this.state.conversations[id];
-      if (c && c.lastSeq > newestSeq(items)) void this.fetchAfter(id);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'not_found') {
-        this.dispatch({ type: 'conversation/removed', conversationId: id });
-      }
-    } finally {
-      this.loading.delete(key);
-    }
+  /** Loads the page before the oldest message held (scrolling up). */
+  loadOlder(id: number): Promise<void> {
+    return this.history.loadOlder(id);
   }
 
-  /** Loads the page before the oldest message held (scrolling up). */
-  async loadOlder(id: number): Promise<void> {
-    const held = this.state.messages[id];
-    if (!held || held.loadingOlder || !held.hasOlder || held.items.length === 0) return;
-    this.dispatch({ type: 'messages/loadingOlder', conversationId: id });
-    try {
-      const page = await messagesApi.history(id, {
-        before: held.items[0]!.seq,
-        limit: LIMITS.historyLimitDefault,
-      });
-      this.dispatch({ type: 'messages/page', conversationId: id, ...page, direction: 'older' });
-    } catch {
-      this.dispatch({
-        type: 'messages/page',
-        conversationId: id,
-        messages: [],
-        hasMore: true,
-        direction: 'older',
-      });
-    }
+  /** Loads the page after the newest message held, when the window is in the past. */
+  loadNewer(id: number): Promise<void> {
+    return this.history.loadNewer(id);
+  }
+
+  /** Makes sure a message is held (loading the page around it); resolves to whether it is. */
+  reveal(id: number, seq: number): Promise<boolean> {
+    return this.history.reveal(id, seq);
+  }
+
+  /** Goes back from an older window to the newest messages. */
+  showLatest(id: number): Promise<void> {
+    return this.history.loadLatest(id, true);
+  }
+
+  /** Loads the pinned messages of a conversation (the pins panel). */
+  async loadPins(id: number): Promise<void> {
+    const messages = await messagesApi.pins(id);
+    this.dispatch({ type: 'pins/loaded', conversationId: id, messages });
   }
 
   async loadDetails(id: number): Promise<void> {
@@ -358,12 +333,17 @@ export class ChatClient {
 
   // ---- sending --------------------------------------------------------------------------
 
-  /** Shows the message at once and sends it (retrying with the same clientId until acked). */
-  send(conversationId: number, body: string): void {
+  /**
+   * Shows the message at once and sends it (retrying with the same clientId until acked), as a
+   * reply when `replyTo` is given.
+   */
+  send(conversationId: number, body: string, replyTo: ReplyTo | null = null): void {
     const text = body.trim();
     if (text === '') return;
     this.typingSentAt.delete(conversationId);
-    if (!this.state.messages[conversationId]) void this.loadLatest(conversationId);
+    const held = this.state.messages[conversationId];
+    if (!held) void this.history.loadLatest(conversationId);
+    else if (held.hasNewer) void this.history.loadLatest(conversationId, true);
     this.dispatch({
       type: 'message/queued',
       pending: {
@@ -371,9 +351,27 @@ export class ChatClient {
         conversationId,
         body: text,
         createdAt: new Date().toISOString(),
+        replyTo,
       },
     });
     void this.pump();
+  }
+
+  /**
+   * Changes a stored message (edit, delete, reaction, pin) and applies the answer. Over the
+   * socket when it is up, else through the REST twin; rejects with an ApiError.
+   */
+  async change<E extends MessageChange>(event: E, payload: ChangePayload<E>): Promise<Message> {
+    let message: Message;
+    if (this.socket.connected) {
+      message = (await this.whileConnected(
+        request(this.socket, event, payload, ACK_TIMEOUT_MS),
+      )) as Message;
+    } else {
+      message = await messagesApi.change(event, payload);
+    }
+    this.dispatch({ type: 'message/updated', message });
+    return message;
   }
 
   /** Sends a failed message again, with its original clientId. */
@@ -429,7 +427,12 @@ export class ChatClient {
             request(
               this.socket,
               EV.messageSend,
-              { conversationId: p.conversationId, clientId: p.clientId, body: p.body },
+              {
+                conversationId: p.conversationId,
+                clientId: p.clientId,
+                body: p.body,
+                ...(p.replyTo ? { replyToId: p.replyTo.id } : {}),
+              },
               ACK_TIMEOUT_MS,
             ),
           );

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { conversation, msg, range, user } from '../../test/factories.js';
-import {
-  chatReducer,
-  initialChatState,
-  readersOf,
-  statusOf,
-  typingUsers,
-  type ChatAction,
-  type ChatState,
-} from './chat-state.js';
+import { pinnedList } from '../messages/pins-state.js';
+import { readersOf, statusOf, typingUsers } from './chat-selectors.js';
+import { chatReducer, initialChatState, type ChatAction, type ChatState } from './chat-state.js';
 
 const ME = 1;
 const run = (actions: ChatAction[], state: ChatState = initialChatState(ME)) =>
@@ -197,5 +191,222 @@ describe('chat state', () => {
     ]);
     expect(s.conversations[1]).toBeUndefined();
     expect(s.messages[1]).toBeUndefined();
+  });
+});
+
+describe('changed messages', () => {
+  const opened = (n: number) =>
+    run([
+      {
+        type: 'conversations/list',
+        list: [conversation(1, { lastSeq: n, lastMessage: msg(n), myReadSeq: n })],
+      },
+      {
+        type: 'messages/page',
+        conversationId: 1,
+        messages: range(1, n),
+        hasMore: false,
+        direction: 'latest',
+        baseVersion: n,
+      },
+    ]);
+  const bodyOf = (s: ChatState, seq: number) =>
+    s.messages[1]!.items.find((m) => m.seq === seq)!.body;
+  const edited = (seq: number, version: number, body: string) =>
+    msg(seq, { version, body, editedAt: '2026-11-24T11:00:00.000Z' });
+
+  it('message:updated twice and out of order keeps the highest version, in list and summary', () => {
+    let s = opened(5);
+    s = run(
+      [
+        { type: 'message/updated', message: edited(5, 8, 'third') },
+        { type: 'message/updated', message: edited(5, 6, 'first') },
+        { type: 'message/updated', message: edited(5, 8, 'third') },
+        { type: 'message/updated', message: edited(5, 7, 'second') },
+      ],
+      s,
+    );
+    expect(bodyOf(s, 5)).toBe('third');
+    expect(s.conversations[1]!.lastMessage!.body).toBe('third');
+    expect(s.conversations[1]!.lastVersion).toBe(8);
+    expect(s.messages[1]!.version).toBe(8);
+  });
+
+  it('a tombstone never reverts: not by a late message:new, an older update or a stale list', () => {
+    let s = opened(5);
+    const tomb = msg(5, { version: 9, body: '', deletedAt: '2026-11-24T11:00:00.000Z' });
+    s = run(
+      [
+        { type: 'message/updated', message: tomb },
+        { type: 'message/new', message: msg(5) },
+        { type: 'message/updated', message: edited(5, 7, 'old edit') },
+        {
+          type: 'conversations/list',
+          list: [conversation(1, { lastSeq: 5, lastMessage: msg(5, { version: 6 }) })],
+        },
+        {
+          type: 'messages/changes',
+          conversationId: 1,
+          since: 5,
+          messages: [edited(5, 7, 'old edit')],
+          hasMore: false,
+        },
+      ],
+      s,
+    );
+    expect(s.messages[1]!.items[4]).toBe(tomb);
+    expect(s.conversations[1]!.lastMessage).toBe(tomb);
+  });
+
+  it('a deleted message does not count as unread', () => {
+    let s = opened(5);
+    s = chatReducer(s, {
+      type: 'message/new',
+      message: msg(6, { body: '', deletedAt: '2026-11-24T11:00:00.000Z' }),
+    });
+    expect(s.conversations[1]!.unreadCount).toBe(0);
+    s = chatReducer(s, { type: 'message/new', message: msg(7) });
+    expect(s.conversations[1]!.unreadCount).toBe(1);
+  });
+
+  it('reactions are applied from updates; my toggle shows at once and rolls back on an error', () => {
+    let s = opened(3);
+    const liked = msg(3, { version: 4, reactions: [{ emoji: '👍', count: 1, userIds: [2] }] });
+    s = chatReducer(s, { type: 'message/updated', message: liked });
+    expect(s.messages[1]!.items[2]!.reactions).toEqual(liked.reactions);
+    s = chatReducer(s, {
+      type: 'reaction/pending',
+      messageId: liked.id,
+      emoji: '👍',
+      on: true,
+      token: 1,
+    });
+    expect(s.reactionOverlay[liked.id]).toEqual({ '👍': { on: true, token: 1 } });
+    // The error ack: the overlay goes, the server's reactions stay as they were.
+    s = chatReducer(s, { type: 'reaction/settled', messageId: liked.id, emoji: '👍', token: 1 });
+    expect(s.reactionOverlay[liked.id]).toBeUndefined();
+    expect(s.messages[1]!.items[2]!.reactions).toEqual(liked.reactions);
+  });
+
+  it('an older toggle settling does not undo a newer one still on its way', () => {
+    let s = opened(3);
+    const id = msg(3).id;
+    s = run(
+      [
+        { type: 'reaction/pending', messageId: id, emoji: '🎉', on: true, token: 1 },
+        { type: 'reaction/pending', messageId: id, emoji: '🎉', on: false, token: 2 },
+        { type: 'reaction/settled', messageId: id, emoji: '🎉', token: 1 },
+      ],
+      s,
+    );
+    expect(s.reactionOverlay[id]).toEqual({ '🎉': { on: false, token: 2 } });
+  });
+
+  it('catch-up: changes pages bring new and changed messages and move the cursor', () => {
+    let s = opened(10);
+    s = run(
+      [
+        { type: 'connection', state: 'reconnecting' },
+        { type: 'connection', state: 'online' },
+        {
+          type: 'conversations/list',
+          list: [
+            conversation(1, {
+              lastSeq: 12,
+              lastVersion: 15,
+              lastMessage: msg(12, { version: 12 }),
+              myReadSeq: 10,
+              unreadCount: 2,
+            }),
+          ],
+        },
+        {
+          type: 'messages/changes',
+          conversationId: 1,
+          since: 10,
+          messages: [msg(11), edited(2, 13, 'fixed typo')],
+          hasMore: true,
+        },
+        // A live event during the catch-up, and the second page overlapping it.
+        {
+          type: 'message/updated',
+          message: msg(4, { version: 15, body: '', deletedAt: msg(4).createdAt }),
+        },
+        {
+          type: 'messages/changes',
+          conversationId: 1,
+          since: 13,
+          messages: [
+            msg(12, { version: 14 }),
+            msg(4, { version: 15, body: '', deletedAt: msg(4).createdAt }),
+          ],
+          hasMore: false,
+        },
+      ],
+      s,
+    );
+    const held = s.messages[1]!;
+    expect(held.items.map((m) => m.seq)).toEqual(range(1, 12).map((m) => m.seq));
+    expect(bodyOf(s, 2)).toBe('fixed typo');
+    expect(held.items[3]!.deletedAt).not.toBeNull();
+    expect(held.version).toBe(15);
+    expect(held.ahead).toEqual([]);
+    expect(s.conversations[1]!.unreadCount).toBe(2);
+  });
+
+  it('the pins panel follows pin changes, latest pin first, and drops deleted messages', () => {
+    const pinned = (seq: number, at: string, version: number) =>
+      msg(seq, { version, pinned: { by: 2, at } });
+    let s = opened(5);
+    s = chatReducer(s, {
+      type: 'pins/loaded',
+      conversationId: 1,
+      messages: [pinned(2, '2026-11-24T10:00:00.000Z', 6)],
+    });
+    s = run(
+      [
+        { type: 'message/updated', message: pinned(4, '2026-11-24T10:05:00.000Z', 7) },
+        // A stale copy of seq 2 from before the pin does not unpin it.
+        { type: 'message/updated', message: msg(2, { version: 2 }) },
+      ],
+      s,
+    );
+    const list = () => pinnedList(s.pins[1]!).map((m) => m.seq);
+    expect(list()).toEqual([4, 2]);
+    s = chatReducer(s, {
+      type: 'message/updated',
+      message: msg(4, { version: 8, body: '', deletedAt: msg(4).createdAt }),
+    });
+    expect(list()).toEqual([2]);
+  });
+});
+
+describe('profiles live', () => {
+  it('user:updated renames a user in the users, the direct conversation and the members', () => {
+    let s = run([
+      { type: 'conversations/list', list: [conversation(1, { otherUser: user(2) })] },
+      {
+        type: 'conversation/details',
+        conversation: {
+          ...conversation(7, { kind: 'group', name: 'G', otherUser: null }),
+          members: [ME, 2].map((id) => ({
+            user: user(id),
+            role: 'member' as const,
+            joinedAt: msg(1).createdAt,
+            deliveredSeq: 0,
+            readSeq: 0,
+          })),
+        },
+      },
+    ]);
+    const renamed = user(2, { displayName: 'Robert', avatarUrl: '/files/avatars/2-64.webp' });
+    s = chatReducer(s, { type: 'user/updated', user: renamed });
+    expect(s.users[2]!.displayName).toBe('Robert');
+    expect(s.conversations[1]!.otherUser!.displayName).toBe('Robert');
+    expect(s.conversations[1]!.otherUser!.avatarUrl).toBe('/files/avatars/2-64.webp');
+    expect(s.members[7]![2]!.user.displayName).toBe('Robert');
+    expect(s.members[7]![ME]!.user.displayName).toBe('User 1');
+    // The same user again changes nothing.
+    expect(chatReducer(s, { type: 'user/updated', user: renamed }).users).toBe(s.users);
   });
 });

@@ -5,7 +5,7 @@ import type {
   ConversationWithMembers,
   Member,
   Message,
-  MessageStatus,
+  ReplyTo,
 } from '../../../../protocol/schemas/conversations.js';
 import type { PublicUser } from '../../../../protocol/schemas/users.js';
 import {
@@ -13,19 +13,24 @@ import {
   applyMessage,
   applyMyRead,
   applyPresence,
+  applyUser,
   removeConversation,
   upsertConversation,
   type ConversationMap,
 } from '../conversations/conversations-state.js';
 import {
+  applyChanges,
   applyLive,
   applyPage,
   emptyMessages,
   queuePending,
   updatePending,
   type ConversationMessages,
+  type HistoryPageIn,
   type PendingMessage,
 } from '../messages/messages-state.js';
+import { applyPinChange, loadPins, type PinsHeld } from '../messages/pins-state.js';
+import { applyOverlay, type OverlayChange, type ReactionOverlay } from '../messages/reactions.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting';
 
@@ -48,6 +53,10 @@ export interface ChatState {
   users: Readonly<Record<number, PublicUser>>;
   /** Who is typing where: conversation → user → when it ends (ms). */
   typing: Readonly<Record<number, Readonly<Record<number, number>>>>;
+  /** Pinned messages of the conversations whose pins were loaded. */
+  pins: Readonly<Record<number, PinsHeld>>;
+  /** My reaction changes on their way, by message id (shown at once, undone on an error). */
+  reactionOverlay: Readonly<Record<number, ReactionOverlay>>;
   connection: ConnectionState;
 }
 
@@ -57,19 +66,23 @@ export type ChatAction =
   | { type: 'conversation/upsert'; conversation: Conversation }
   | { type: 'conversation/details'; conversation: ConversationWithMembers }
   | { type: 'conversation/removed'; conversationId: number }
+  | ({ type: 'messages/page'; conversationId: number } & HistoryPageIn)
   | {
-      type: 'messages/page';
+      type: 'messages/changes';
       conversationId: number;
+      since: number;
       messages: Message[];
       hasMore: boolean;
-      direction: 'latest' | 'older' | 'newer';
     }
   | { type: 'messages/loadingOlder'; conversationId: number }
-  | { type: 'messages/reset'; conversationId: number }
+  | { type: 'messages/loadingNewer'; conversationId: number; loading: boolean }
   | { type: 'message/new'; message: Message }
+  | { type: 'message/updated'; message: Message }
   | {
       type: 'message/queued';
-      pending: Pick<PendingMessage, 'clientId' | 'conversationId' | 'body' | 'createdAt'>;
+      pending: Pick<PendingMessage, 'clientId' | 'conversationId' | 'body' | 'createdAt'> & {
+        replyTo?: ReplyTo | null;
+      };
     }
   | { type: 'message/acked'; clientId: string; message: Message }
   | {
@@ -87,7 +100,10 @@ export type ChatAction =
   | { type: 'typing'; event: TypingEvent; now: number }
   | { type: 'presence'; presence: PresenceEvent }
   | { type: 'member/updated'; conversationId: number; member: Member }
-  | { type: 'users'; users: PublicUser[] };
+  | { type: 'users'; users: PublicUser[] }
+  | { type: 'user/updated'; user: PublicUser }
+  | { type: 'pins/loaded'; conversationId: number; messages: Message[] }
+  | OverlayChange;
 
 export function initialChatState(myId: number): ChatState {
   return {
@@ -99,6 +115,8 @@ export function initialChatState(myId: number): ChatState {
     cursors: {},
     users: {},
     typing: {},
+    pins: {},
+    reactionOverlay: {},
     connection: 'connecting',
   };
 }
@@ -156,6 +174,52 @@ function messagesOf(state: ChatState, id: number): ConversationMessages {
 
 function setMessages(state: ChatState, id: number, m: ConversationMessages): ChatState {
   return state.messages[id] === m ? state : { ...state, messages: { ...state.messages, [id]: m } };
+}
+
+/**
+ * Copies of messages that may be new or changed (live, acks, catch-up): the conversation's
+ * summary and the pins panel take them; the history takes them when held (see applyLive).
+ */
+function withCopies(state: ChatState, list: readonly Message[]): ChatState {
+  let conversations = state.conversations;
+  let pins = state.pins;
+  for (const m of list) {
+    conversations = applyMessage(conversations, m, state.myId);
+    const held = pins[m.conversationId];
+    if (held) {
+      const next = applyPinChange(held, m);
+      if (next !== held) pins = { ...pins, [m.conversationId]: next };
+    }
+  }
+  if (conversations === state.conversations && pins === state.pins) return state;
+  return { ...state, conversations, pins };
+}
+
+/** Changes one user in every member list held. */
+function withMemberUser(
+  state: ChatState,
+  userId: number,
+  change: (u: PublicUser) => PublicUser,
+): ChatState {
+  let members: Record<number, Readonly<Record<number, Member>>> | null = null;
+  for (const [cid, byUser] of Object.entries(state.members)) {
+    const m = byUser[userId];
+    if (!m) continue;
+    members ??= { ...state.members };
+    members[Number(cid)] = { ...byUser, [userId]: { ...m, user: change(m.user) } };
+  }
+  return members ? { ...state, members } : state;
+}
+
+/** A user's new name or picture, everywhere it is shown. */
+function withUser(state: ChatState, u: PublicUser): ChatState {
+  const next = withUsers(state, [u]);
+  const conversations = applyUser(next.conversations, u);
+  return withMemberUser(
+    conversations === next.conversations ? next : { ...next, conversations },
+    u.id,
+    () => u,
+  );
 }
 
 /** The one reducer of the signed-in client. */
@@ -221,18 +285,22 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         members: withoutKey(state.members, id),
         cursors: withoutKey(state.cursors, id),
         typing: withoutKey(state.typing, id),
+        pins: withoutKey(state.pins, id),
       };
     }
 
     case 'messages/page': {
       const held = messagesOf(state, action.conversationId);
-      let next = setMessages(state, action.conversationId, applyPage(held, action, state.myId));
-      if (action.direction !== 'older') {
-        let conversations = next.conversations;
-        for (const m of action.messages) conversations = applyMessage(conversations, m, state.myId);
-        next = { ...next, conversations };
-      }
-      return next;
+      const next = setMessages(state, action.conversationId, applyPage(held, action, state.myId));
+      return action.direction === 'older' ? next : withCopies(next, action.messages);
+    }
+
+    case 'messages/changes': {
+      const held = state.messages[action.conversationId];
+      const next = held
+        ? setMessages(state, action.conversationId, applyChanges(held, action, state.myId))
+        : state;
+      return withCopies(next, action.messages);
     }
 
     case 'messages/loadingOlder': {
@@ -240,15 +308,22 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return setMessages(state, action.conversationId, { ...held, loadingOlder: true });
     }
 
-    case 'messages/reset':
-      return { ...state, messages: withoutKey(state.messages, action.conversationId) };
+    case 'messages/loadingNewer': {
+      const held = state.messages[action.conversationId];
+      if (!held || held.loadingNewer === action.loading) return state;
+      return setMessages(state, action.conversationId, { ...held, loadingNewer: action.loading });
+    }
+
+    case 'message/updated': {
+      const m = action.message;
+      const next = withCopies(state, [m]);
+      const held = next.messages[m.conversationId];
+      return held ? setMessages(next, m.conversationId, applyLive(held, m, state.myId)) : next;
+    }
 
     case 'message/new': {
       const m = action.message;
-      let next: ChatState = {
-        ...state,
-        conversations: applyMessage(state.conversations, m, state.myId),
-      };
+      let next = withCopies(state, [m]);
       // Only conversations whose history is held keep messages; others load when opened.
       if (state.messages[m.conversationId]) {
         next = setMessages(
@@ -405,17 +480,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         };
       }
       // Group member lists show presence too.
-      let members: Record<number, Readonly<Record<number, Member>>> | null = null;
-      for (const [cid, byUser] of Object.entries(next.members)) {
-        const m = byUser[p.userId];
-        if (!m) continue;
-        members ??= { ...next.members };
-        members[Number(cid)] = {
-          ...byUser,
-          [p.userId]: { ...m, user: { ...m.user, online: p.online, lastSeenAt: p.lastSeenAt } },
-        };
-      }
-      return members ? { ...next, members } : next;
+      return withMemberUser(next, p.userId, (u) => ({
+        ...u,
+        online: p.online,
+        lastSeenAt: p.lastSeenAt,
+      }));
     }
 
     case 'member/updated': {
@@ -438,54 +507,23 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 
     case 'users':
       return withUsers(state, action.users);
+
+    case 'user/updated':
+      return withUser(state, action.user);
+
+    case 'pins/loaded':
+      return {
+        ...state,
+        pins: {
+          ...state.pins,
+          [action.conversationId]: loadPins(state.pins[action.conversationId], action.messages),
+        },
+      };
+
+    case 'reaction/pending':
+    case 'reaction/settled': {
+      const reactionOverlay = applyOverlay(state.reactionOverlay, action);
+      return reactionOverlay === state.reactionOverlay ? state : { ...state, reactionOverlay };
+    }
   }
-}
-
-const RANK: Record<MessageStatus, number> = { sent: 0, delivered: 1, read: 2 };
-
-/**
- * The live status of my message: the server's status when it built the message, raised by the
- * receipts seen since (every other member's cursor at or past the seq).
- */
-export function statusOf(state: ChatState, m: Message): MessageStatus {
-  const others = otherMemberIds(state, m.conversationId);
-  if (others.length === 0) return m.status;
-  const cursors = state.cursors[m.conversationId] ?? {};
-  let live: MessageStatus = 'read';
-  for (const id of others) {
-    const c = cursors[id];
-    if (!c || c.deliveredSeq < m.seq) return m.status;
-    if (c.readSeq < m.seq) live = 'delivered';
-  }
-  return RANK[live] > RANK[m.status] ? live : m.status;
-}
-
-/** The other members of a conversation, when known (members loaded, or a direct chat). */
-export function otherMemberIds(state: ChatState, conversationId: number): number[] {
-  const members = state.members[conversationId];
-  if (members)
-    return Object.keys(members)
-      .map(Number)
-      .filter((id) => id !== state.myId);
-  const other = state.conversations[conversationId]?.otherUser;
-  return other ? [other.id] : [];
-}
-
-/** Who among the other members has read up to a seq (for "read by N" in groups). */
-export function readersOf(state: ChatState, conversationId: number, seq: number): number[] {
-  const members = state.members[conversationId];
-  if (!members) return [];
-  const cursors = state.cursors[conversationId] ?? {};
-  return Object.keys(members)
-    .map(Number)
-    .filter((id) => id !== state.myId && (cursors[id]?.readSeq ?? 0) >= seq);
-}
-
-/** Users typing in a conversation right now. */
-export function typingUsers(state: ChatState, conversationId: number, now: number): number[] {
-  const here = state.typing[conversationId];
-  if (!here) return [];
-  return Object.entries(here)
-    .filter(([, until]) => until > now)
-    .map(([id]) => Number(id));
 }

@@ -1,0 +1,65 @@
+import type { MessageStatus, ReplyTo } from '../../../../protocol/schemas/conversations.js';
+import { formatClock, formatFull } from '../../lib/time.js';
+import { Ticks } from './MessageParts.js';
+import { MessageText } from './MessageText.js';
+import { ReplyQuote } from './ReplyQuote.js';
+
+export interface BubbleContent {
+  body: string;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  replyTo: ReplyTo | null;
+}
+
+/**
+ * The bubble of a text message: the quote it replies to, its text (or the tombstone of a deleted
+ * message, which never shows the old text), and its time, "edited" mark and ticks.
+ */
+export function MessageBubble({
+  conversationId,
+  content,
+  mine,
+  tick,
+}: {
+  conversationId: number;
+  content: BubbleContent;
+  mine: boolean;
+  tick: MessageStatus | 'sending' | 'failed' | null;
+}) {
+  const { body, createdAt, editedAt, deletedAt, replyTo } = content;
+  const deleted = deletedAt !== null;
+  const edited = editedAt !== null && !deleted;
+  const clock = formatClock(createdAt);
+  return (
+    <div className={`bubble${deleted ? ' bubble--deleted' : ''}`}>
+      {replyTo && !deleted && <ReplyQuote conversationId={conversationId} replyTo={replyTo} />}
+      {deleted ? (
+        <span className="bubble__text" data-testid="message-deleted">
+          This message was deleted
+        </span>
+      ) : (
+        <span className="bubble__text" data-testid="message-text">
+          <MessageText text={body} />
+        </span>
+      )}
+      {/* An invisible copy of the meta keeps room for it at the end of the last line. */}
+      <span className="bubble__spacer" aria-hidden="true">
+        {edited && 'edited '}
+        {clock}
+        {mine && !deleted && <span className="bubble__tick-space" />}
+      </span>
+      <span className="bubble__meta">
+        {edited && (
+          <span className="bubble__edited" title={`Edited ${formatFull(editedAt)}`}>
+            edited
+          </span>
+        )}
+        <time dateTime={createdAt} title={formatFull(createdAt)}>
+          {clock}
+        </time>
+        {mine && tick && !deleted && <Ticks status={tick} />}
+      </span>
+    </div>
+  );
+}
