@@ -221,6 +221,11 @@ export const HistoryPage = z
   .object({
     messages: z.array(Message),
     hasMore: z.boolean(),
+    /**
+     * The conversation's change counter when the page was read: fetching changes?since= this
+     * afterwards brings whatever changed meanwhile.
+     */
+    lastVersion: z.number().int(),
     /** With `around`: whether older and newer messages than the page exist. */
     hasMoreBefore: z.boolean().optional(),
     hasMoreAfter: z.boolean().optional(),

@@ -76,7 +76,8 @@ describe('history', () => {
 
   const page = async (q: string) => {
     const r = await chat.history(a, dm.id, q);
-    expect(Object.keys(r).sort()).toEqual(['hasMore', 'messages']);
+    expect(Object.keys(r).sort()).toEqual(['hasMore', 'lastVersion', 'messages']);
+    expect(r.lastVersion).toBe((await chat.view(a, dm.id)).lastVersion);
     for (const m of r.messages) expectMessage(m, { conversationId: dm.id, kind: 'text' });
     for (const m of r.messages) expect(m.body).toBe(`m${m.seq}`);
     return { seqs: r.messages.map((m: any) => m.seq) as number[], hasMore: r.hasMore as boolean };

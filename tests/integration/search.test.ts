@@ -42,7 +42,9 @@ const BODIES = [
 ];
 
 async function search(u: TestUser, query: Record<string, string | number>) {
-  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  const qs = new URLSearchParams(
+    Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]),
+  );
   return t.api.get(`/api/search?${qs}`, { token: u.token });
 }
 

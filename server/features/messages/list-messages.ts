@@ -16,6 +16,7 @@ export async function listMessages(
   query: HistoryQuery,
 ): Promise<HistoryPage> {
   const { conversation } = await loadReadable(deps, actor, conversationId);
+  const lastVersion = Number(conversation.last_version);
   if (query.around !== undefined) {
     const lastSeq = Number(conversation.last_seq);
     const at = Math.min(Math.max(query.around, 1), Math.max(lastSeq, 1));
@@ -24,6 +25,7 @@ export async function listMessages(
     return {
       messages: await presentMessages(deps.db, conversationId, page.rows),
       hasMore: page.hasMoreBefore || page.hasMoreAfter,
+      lastVersion,
       hasMoreBefore: page.hasMoreBefore,
       hasMoreAfter: page.hasMoreAfter,
     };
@@ -32,5 +34,6 @@ export async function listMessages(
   return {
     messages: await presentMessages(deps.db, conversationId, page.rows),
     hasMore: page.hasMore,
+    lastVersion,
   };
 }
