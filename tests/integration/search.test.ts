@@ -45,7 +45,7 @@ async function search(u: TestUser, query: Record<string, string | number>) {
   const qs = new URLSearchParams(
     Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]),
   );
-  return t.api.get(`/api/search?${qs}`, { token: u.token });
+  return t.api.get(`/api/search?${qs.toString()}`, { token: u.token });
 }
 
 /** What the contract's rule says `me` finds for `q`, newest first. */
