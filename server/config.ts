@@ -42,7 +42,10 @@ export interface Config {
   rateLimits: {
     signupsPerHour: number;
     searchesPerMinute: number;
+    /** Avatar uploads per user and hour (RATE_LIMIT_UPLOADS_PER_HOUR). */
     uploadsPerHour: number;
+    /** Message attachment uploads per user and hour (RATE_LIMIT_ATTACHMENTS_PER_HOUR). */
+    attachmentsPerHour: number;
     /** Messages one user may send per second, over sockets and REST together (bursts of 2x). */
     messagesPerSecond: number;
   };
@@ -54,7 +57,34 @@ export interface Config {
   webRoot: string | null;
   /** SEARCH_ENABLED: index messages for GET /api/search (on by default). */
   searchEnabled: boolean;
+  /** Where uploaded files and avatars are kept (FILE_STORE and its settings). */
+  fileStore: FileStoreConfig;
+  uploads: {
+    /** UPLOAD_QUOTA_MB: the bytes of message attachments one user may keep stored. */
+    quotaBytes: number;
+    /** UPLOAD_EXPIRY_MINUTES: an upload not attached to a message by then is removed. */
+    expiryMs: number;
+    /** UPLOAD_SWEEP_SECONDS: how often each node looks for expired uploads. */
+    sweepIntervalMs: number;
+  };
 }
+
+/** Local disk (one node, or a folder every node shares) or an S3-compatible bucket. */
+export type FileStoreConfig =
+  | { kind: 'local'; dir: string; shared: boolean }
+  | {
+      kind: 's3';
+      bucket: string;
+      /** Unset: AWS S3 itself, found from the region. */
+      endpoint: string | null;
+      region: string;
+      /** Both set, or both null for the SDK's own credential chain (environment, instance role). */
+      accessKeyId: string | null;
+      secretAccessKey: string | null;
+      forcePathStyle: boolean;
+      /** Prepended to every object key, so several deployments can share one bucket. */
+      prefix: string;
+    };
 
 /** A configuration error: start-up prints its message as one line and stops. */
 export class ConfigError extends Error {}
@@ -209,6 +239,64 @@ function webRootVar(env: Env): string | null {
   return dir;
 }
 
+/**
+ * FILE_STORE and its settings. Several nodes (REDIS_URL) cannot each keep files on their own
+ * disk: a file uploaded through one node must be readable through every other, so local disk
+ * is refused there unless the operator says the folder is shared.
+ */
+function fileStoreVar(env: Env, dataDir: string, redisUrl: string | null): FileStoreConfig {
+  const kind = (env.FILE_STORE ?? '').trim().toLowerCase() || 'local';
+  if (kind === 'local') {
+    const raw = env.FILE_STORE_DIR;
+    const dir = raw === undefined || raw === '' ? dataDir : path.resolve(raw);
+    if (dir !== dataDir) {
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (err) {
+        fail('FILE_STORE_DIR', `cannot be created: ${(err as Error).message}`);
+      }
+    }
+    const shared = boolVar(env, 'FILE_STORE_SHARED', false);
+    if (redisUrl !== null && !shared) {
+      fail(
+        'FILE_STORE',
+        'is local disk but REDIS_URL runs several nodes: use FILE_STORE=s3, or set FILE_STORE_SHARED=true if FILE_STORE_DIR (else DATA_DIR) is one folder every node shares',
+      );
+    }
+    return { kind: 'local', dir, shared };
+  }
+  if (kind !== 's3') fail('FILE_STORE', `must be local or s3, got "${env.FILE_STORE}"`);
+  const bucket = (env.S3_BUCKET ?? '').trim();
+  if (bucket === '') fail('S3_BUCKET', 'is required with FILE_STORE=s3');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    fail('S3_BUCKET', `must be a bucket name (3-63 of a-z, 0-9, "." and "-"), got "${bucket}"`);
+  }
+  const region = (env.S3_REGION ?? '').trim() || 'us-east-1';
+  if (!/^[a-z0-9-]{1,64}$/.test(region)) fail('S3_REGION', `is not a region name, got "${region}"`);
+  const accessKeyId = env.S3_ACCESS_KEY_ID?.trim() || null;
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY?.trim() || null;
+  if ((accessKeyId === null) !== (secretAccessKey === null)) {
+    fail(
+      accessKeyId === null ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY',
+      'must be set together with the other S3 key (or neither, for the SDK credential chain)',
+    );
+  }
+  const prefix = env.S3_PREFIX ?? '';
+  if (!/^([A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*$/.test(prefix) || prefix.length > 200) {
+    fail('S3_PREFIX', `must be empty or folder names ending in "/", e.g. "parley/", got "${prefix}"`);
+  }
+  return {
+    kind: 's3',
+    bucket,
+    endpoint: urlVar(env, 'S3_ENDPOINT', ['http:', 'https:'])?.replace(/\/+$/, '') ?? null,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: boolVar(env, 'S3_FORCE_PATH_STYLE', false),
+    prefix,
+  };
+}
+
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = intVar(env, 'PORT', 3000, 0, 65535);
@@ -291,6 +379,7 @@ export function loadConfig(env: Env = process.env): Config {
       signupsPerHour: intVar(env, 'RATE_LIMIT_SIGNUPS_PER_HOUR', 300, 1, 1_000_000),
       searchesPerMinute: intVar(env, 'RATE_LIMIT_SEARCHES_PER_MINUTE', 120, 1, 1_000_000),
       uploadsPerHour: intVar(env, 'RATE_LIMIT_UPLOADS_PER_HOUR', 60, 1, 1_000_000),
+      attachmentsPerHour: intVar(env, 'RATE_LIMIT_ATTACHMENTS_PER_HOUR', 600, 1, 1_000_000),
       // SOCKET_MESSAGES_PER_SECOND is the older name, from when only sockets were limited.
       messagesPerSecond: env.MESSAGES_PER_SECOND
         ? intVar(env, 'MESSAGES_PER_SECOND', 20, 1, 1_000_000)
@@ -303,5 +392,13 @@ export function loadConfig(env: Env = process.env): Config {
     },
     webRoot,
     searchEnabled: boolVar(env, 'SEARCH_ENABLED', true),
+    fileStore: fileStoreVar(env, dataDir, redisUrl),
+    uploads: {
+      quotaBytes: Math.round(
+        numberVar(env, 'UPLOAD_QUOTA_MB', 1024, 0.001, 1024 * 1024) * 1024 * 1024,
+      ),
+      expiryMs: Math.round(numberVar(env, 'UPLOAD_EXPIRY_MINUTES', 1440, 0.001, 525_600) * 60_000),
+      sweepIntervalMs: Math.round(numberVar(env, 'UPLOAD_SWEEP_SECONDS', 300, 0.05, 86_400) * 1000),
+    },
   };
 }

@@ -9,13 +9,14 @@ import { TokenService } from './features/auth/tokens.js';
 import { LocalPresence } from './features/presence/presence-store.js';
 import { TypingService } from './features/typing/typing-service.js';
 import { memoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
+import { createFileStore } from './storage/file-store.js';
 
 /** Wires the services every use case needs; tests pass overrides (a clock, a limiter). */
 export function createDeps(
   config: Config,
   database: DatabaseHandle,
   log: FastifyBaseLogger,
-  overrides: Partial<Pick<Deps, 'now' | 'limiter' | 'presence'>> = {},
+  overrides: Partial<Pick<Deps, 'now' | 'limiter' | 'presence' | 'files'>> = {},
 ): Deps {
   const now = overrides.now ?? Date.now;
   const limiter: RateLimiter = overrides.limiter ?? memoryRateLimiter();
@@ -38,5 +39,6 @@ export function createDeps(
     events,
     presence: overrides.presence ?? new LocalPresence(),
     typing: new TypingService(events),
+    files: overrides.files ?? createFileStore(config.fileStore),
   };
 }

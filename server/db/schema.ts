@@ -37,17 +37,31 @@ export interface SessionsTable {
   ip: string | null;
 }
 
+/** Stored files: avatars (kind 'avatar') and uploads for messages (kind 'attachment'). */
 export interface FilesTable {
   id: Generated<number>;
   owner_id: number;
   kind: string;
   mime: string;
+  /** Bytes of the stored object (for an image, its re-encoded copy). */
   size: number;
   sha256: string;
+  /** Avatars: the key their renditions share; uploads: the object key of the stored file. */
   storage_key: string;
-  width: number;
-  height: number;
+  /** Pixels of an image; null for other files. */
+  width: number | null;
+  height: number | null;
   created_at: Millis;
+  /** The message an upload is attached to; null until a send attaches it. */
+  message_id: ColumnType<number | null, number | null | undefined>;
+  /** Its place among the message's attachments (0-based). */
+  position: ColumnType<number | null, number | null | undefined>;
+  /** The uploader's file name, for display only. */
+  name: ColumnType<string | null, string | null | undefined>;
+  /** The object key of an image's thumbnail. */
+  thumb_key: ColumnType<string | null, string | null | undefined>;
+  /** When an upload that is still unattached is removed; null once attached (and for avatars). */
+  expires_at: ColumnType<Millis | null, Millis | null | undefined>;
 }
 
 export interface ConversationsTable {

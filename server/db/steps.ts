@@ -62,11 +62,20 @@ async function runOnConnection<R>(trx: Db, steps: Steps<R>): Promise<R> {
   return next.value;
 }
 
-/** Runs a write of steps: in the group commit on SQLite, in a transaction elsewhere. */
+/**
+ * Runs a write of steps: in the group commit on SQLite, in a transaction elsewhere. The
+ * transaction reads committed data statement by statement: steps read a row again after taking
+ * a lock, and MariaDB's default (repeatable read) would answer that read from the snapshot of
+ * the transaction's first read, from before the lock, so a change could act on stale state.
+ */
 export function runSteps<R>(db: Db, commits: GroupCommit | null, make: (db: Db) => Steps<R>) {
   return groupWrite(
     commits,
     (sqlite) => runOnSqlite(sqlite, make(db)),
-    () => db.transaction().execute((trx) => runOnConnection(trx, make(trx))),
+    () =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute((trx) => runOnConnection(trx, make(trx))),
   );
 }

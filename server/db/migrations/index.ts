@@ -4,6 +4,7 @@ import { refreshGrace } from './0003_refresh_grace.js';
 import { messageChanges } from './0004_message_changes.js';
 import { mentions } from './0005_mentions.js';
 import { search } from './0006_search.js';
+import { attachments } from './0007_attachments.js';
 import type { CodeMigration } from './helpers.js';
 
 /** Every migration, in order; names sort lexically, so keep the numeric prefix. */
@@ -14,4 +15,5 @@ export const migrations: Record<string, CodeMigration> = {
   '0004_message_changes': messageChanges,
   '0005_mentions': mentions,
   '0006_search': search,
+  '0007_attachments': attachments,
 };

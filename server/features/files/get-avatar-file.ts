@@ -7,7 +7,7 @@ import { readAvatarFile } from './avatar-storage.js';
  * a bearer token); the 128-bit key in the name is what keeps it unguessable.
  */
 export async function getAvatarFile(deps: Deps, name: string): Promise<Buffer> {
-  const bytes = await readAvatarFile(deps.config, name);
+  const bytes = await readAvatarFile(deps.files, name);
   if (!bytes) throw notFound('No such file');
   return bytes;
 }

@@ -48,7 +48,7 @@ export async function uploadAvatar(
   const key = newStorageKey();
   // Files are written before the row that points at them, so a reader never sees a key
   // without its files; if the transaction fails they are removed again.
-  await writeAvatarFiles(deps.config, key, renditions);
+  await writeAvatarFiles(deps.files, key, renditions);
   const largest = renditions.reduce((a, b) => (b.size > a.size ? b : a));
   let replaced: string[];
   try {
@@ -74,7 +74,7 @@ export async function uploadAvatar(
       return old;
     });
   } catch (err) {
-    await removeAvatarFiles(deps.config, key);
+    await removeAvatarFiles(deps.files, key);
     throw err;
   }
 

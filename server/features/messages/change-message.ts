@@ -8,18 +8,22 @@ import type { DomainEvent, Outcome } from '../../events.js';
 import { visibleToOutsiders } from '../conversations/conversation.policy.js';
 import { presentForMembers } from '../conversations/conversation.presenter.js';
 import { findConversation, listMemberRows } from '../conversations/conversations.queries.js';
-import { presentMessages } from './message-view.js';
+import { groupReactions, ReceiptView, toMessage } from './message.presenter.js';
 import {
   deleteMentionsOf,
   insertMentions,
+  groupMentions,
   lockConversationForChange,
-  messagesByIds,
   raiseVersion,
   selectMemberReads,
   selectMemberRole,
   selectMentions,
+  selectMentionsOf,
   selectMessage,
+  selectMessagesByIds,
+  selectReactionsOf,
   selectReplyIds,
+  selectReplyTargets,
   updateMessage,
   type MessageRow,
 } from './messages.queries.js';
@@ -66,9 +70,12 @@ interface Changed {
   changed: boolean;
   /** Members who became or stopped being mentioned. */
   mentionsMoved: number[];
-  /** The messages whose version was raised (the message first, then its replies). */
-  ids: number[];
-  members: Array<{ user_id: number; read_seq: number }>;
+  /**
+   * The messages whose version was raised (the message first, then its replies), as the wire
+   * sees them, read in the same transaction: each copy is exactly the state of its version.
+   */
+  messages: Message[];
+  members: Array<{ user_id: number; delivered_seq: number; read_seq: number }>;
   lastSeq: number;
 }
 
@@ -110,7 +117,14 @@ function* changeSteps(
   });
   const members = yield* rowsOf(selectMemberReads(db, conversation.id));
   const base = { before: message, members, lastSeq: Number(conversation.last_seq) };
-  if (!change) return { ...base, changed: false, ids: [message.id], mentionsMoved: [] };
+  if (!change) {
+    return {
+      ...base,
+      changed: false,
+      messages: yield* presentSteps(db, [message.id], members),
+      mentionsMoved: [],
+    };
+  }
   let mentionsMoved: number[] = [];
   if (change.mentions) {
     const was = (yield* rowsOf(selectMentions(db, message.id))).map((r) => r.user_id);
@@ -131,7 +145,38 @@ function* changeSteps(
   for (const [i, id] of replies.entries()) {
     yield* affectedBy(updateMessage(db, id, { version: version + 1 + i }));
   }
-  return { ...base, changed: true, ids: [message.id, ...replies], mentionsMoved };
+  const messages = yield* presentSteps(db, [message.id, ...replies], members);
+  return { ...base, changed: true, messages, mentionsMoved };
+}
+
+/**
+ * Messages as the wire sees them, read inside the change's transaction (under the lock), in
+ * the order of `ids`: what presentMessages does after the fact, without a later change
+ * slipping into a copy stamped with an earlier version.
+ */
+function* presentSteps(
+  db: Db,
+  ids: number[],
+  cursors: ReadonlyArray<{ user_id: number; delivered_seq: number; read_seq: number }>,
+): Steps<Message[]> {
+  const rows = yield* rowsOf(selectMessagesByIds(db, ids));
+  const live = rows.filter((r) => r.deleted_at === null);
+  const texts = live.filter((r) => r.kind === 'text').map((r) => r.id);
+  const targets = live.flatMap((r) => (r.reply_to_id === null ? [] : [r.reply_to_id]));
+  const reactions = texts.length ? yield* rowsOf(selectReactionsOf(db, texts)) : [];
+  const mentions = texts.length ? yield* rowsOf(selectMentionsOf(db, texts)) : [];
+  const replyTargets = targets.length ? yield* rowsOf(selectReplyTargets(db, targets)) : [];
+  const view = new ReceiptView(cursors);
+  const extras = {
+    reactions: groupReactions(reactions),
+    mentions: groupMentions(mentions),
+    replyTargets: new Map(replyTargets.map((t) => [t.id, t])),
+  };
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => {
+    const r = byId.get(id);
+    return r ? [toMessage(r, view.statusOf(r.sender_id, r.seq), extras)] : [];
+  });
 }
 
 /**
@@ -148,14 +193,11 @@ export async function changeMessage(
   const done = await runSteps(deps.db, deps.commits, (db) =>
     changeSteps(db, deps, actor, messageId, decide),
   );
-  const conversationId = done.before.conversation_id;
-  const rows = await messagesByIds(deps.db, done.ids);
-  const messages = await presentMessages(deps.db, conversationId, rows);
-  const message = messages.find((m) => m.id === messageId);
+  const message = done.messages[0];
   if (!message) throw noSuchMessage();
   if (!done.changed) return { data: message, events: [] };
   const recipients = done.members.map((m) => m.user_id);
-  const events: DomainEvent[] = messages.map((m) => ({
+  const events: DomainEvent[] = done.messages.map((m) => ({
     type: 'message.updated',
     message: m,
     recipients,

@@ -434,7 +434,7 @@ export const selectMemberRole = (db: Db, conversationId: number, userId: number)
 export const selectMemberReads = (db: Db, conversationId: number) =>
   db
     .selectFrom('members')
-    .select(['user_id', 'read_seq'])
+    .select(['user_id', 'delivered_seq', 'read_seq'])
     .where('conversation_id', '=', conversationId);
 
 /** The messages that answer a message (their excerpt of it changes with it), oldest first. */
@@ -495,19 +495,26 @@ export const deleteReactionsOf = (db: Db, messageId: number) =>
 /** Messages by id (after a change, to present them). */
 export async function messagesByIds(db: Db, ids: readonly number[]): Promise<MessageRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('messages').selectAll().where('id', 'in', ids).orderBy('id').execute();
+  return selectMessagesByIds(db, ids).execute();
 }
+
+/** The statement behind `messagesByIds` (ids must not be empty). */
+export const selectMessagesByIds = (db: Db, ids: readonly number[]) =>
+  db.selectFrom('messages').selectAll().where('id', 'in', ids).orderBy('id');
 
 /** The reactions of messages, in reaction order. */
 export async function reactionsOf(db: Db, messageIds: readonly number[]) {
   if (messageIds.length === 0) return [];
-  return db
+  return selectReactionsOf(db, messageIds).execute();
+}
+
+/** The statement behind `reactionsOf` (ids must not be empty). */
+export const selectReactionsOf = (db: Db, messageIds: readonly number[]) =>
+  db
     .selectFrom('reactions')
     .select(['message_id', 'user_id', 'emoji'])
     .where('message_id', 'in', messageIds)
-    .orderBy('id')
-    .execute();
-}
+    .orderBy('id');
 
 /** The messages that replies answer, by id. */
 export async function replyTargetsOf(
@@ -515,13 +522,16 @@ export async function replyTargetsOf(
   ids: readonly number[],
 ): Promise<Map<number, ReplyTarget>> {
   if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('messages')
-    .select(['id', 'conversation_id', 'seq', 'sender_id', 'kind', 'body', 'deleted_at'])
-    .where('id', 'in', [...new Set(ids)])
-    .execute();
+  const rows = await selectReplyTargets(db, ids).execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
+
+/** The statement behind `replyTargetsOf` (ids must not be empty). */
+export const selectReplyTargets = (db: Db, ids: readonly number[]) =>
+  db
+    .selectFrom('messages')
+    .select(['id', 'conversation_id', 'seq', 'sender_id', 'kind', 'body', 'deleted_at'])
+    .where('id', 'in', [...new Set(ids)]);
 
 /** The messages of a conversation changed after `since`, by version; one extra to tell `hasMore`. */
 export async function pageChanges(
@@ -612,15 +622,24 @@ export async function mentionsOf(
   db: Db,
   messageIds: readonly number[],
 ): Promise<Map<number, number[]>> {
-  const out = new Map<number, number[]>();
-  if (messageIds.length === 0) return out;
-  const rows = await db
+  if (messageIds.length === 0) return new Map();
+  return groupMentions(await selectMentionsOf(db, messageIds).execute());
+}
+
+/** The statement behind `mentionsOf` (ids must not be empty). */
+export const selectMentionsOf = (db: Db, messageIds: readonly number[]) =>
+  db
     .selectFrom('mentions')
     .select(['message_id', 'user_id'])
     .where('message_id', 'in', messageIds)
     .orderBy('message_id')
-    .orderBy('position')
-    .execute();
+    .orderBy('position');
+
+/** Mention rows grouped by message, each message's in order. */
+export function groupMentions(
+  rows: ReadonlyArray<{ message_id: number; user_id: number }>,
+): Map<number, number[]> {
+  const out = new Map<number, number[]>();
   for (const r of rows) {
     const list = out.get(r.message_id);
     if (list) list.push(r.user_id);
