@@ -1,3 +1,4 @@
+import { LIMITS } from '../../protocol/limits.js';
 import { openDatabase, type Db, type DatabaseHandle } from '../../server/db/database.js';
 import type { TestDatabase } from './db.js';
 
@@ -17,9 +18,23 @@ export interface SeenMessage {
   clientId: string | null;
   kind: string;
   body: string;
+  /**
+   * The message's version when the copy was built (v1.1). A copy whose version is the stored
+   * one must show the stored body; an older copy may show an earlier body.
+   */
+  version?: number;
+  /** Whether the copy is a tombstone (v1.1). */
+  deleted?: boolean;
 }
 
-export type Via = 'live' | 'catchup' | 'ack';
+/**
+ * How a copy came: a live `message:new`, a live `message:updated` ('update'), a catch-up page
+ * (history or changes), or the ack of the client's own send or change.
+ */
+export type Via = 'live' | 'update' | 'catchup' | 'ack';
+
+/** A change a client asked for (v1.1 message:edit, message:delete, reaction:set, message:pin). */
+export type ChangeKind = 'edit' | 'delete' | 'react' | 'pin';
 
 interface Who {
   /** The client (one socket / device) that saw or did it. */
@@ -54,6 +69,23 @@ export type OracleEvent = { at: number } & (
       unreadCount: number;
       myReadSeq: number;
       lastSeq: number;
+      /** When the request was sent (ms since the epoch): deletions before it do not count. */
+      wall?: number;
+    })
+  /**
+   * A change request and its final answer (after any retries): `ok` with the message's version
+   * in the answer, or the error code.
+   */
+  | (Who & {
+      k: 'change';
+      conversationId: number;
+      messageId: number;
+      op: ChangeKind;
+      detail: string;
+      attempts: number;
+      /** 'ok', or the error code. */
+      outcome: string;
+      version: number | null;
     })
   | (Who & { k: 'close' })
   /** The socket connected (`up`) or dropped, at `wall` (ms since the epoch). */
@@ -108,7 +140,9 @@ export function formatEvent(e: OracleEvent): string {
     case 'nack':
       return `${t} nack  ${e.client} c${e.conversationId} key=${e.clientId} ${e.code}`;
     case 'recv':
-      return `${t} recv  ${e.client} ${e.via} c${e.m.conversationId} seq=${e.m.seq} id=${e.m.id}`;
+      return `${t} recv  ${e.client} ${e.via} c${e.m.conversationId} seq=${e.m.seq} id=${e.m.id}${e.m.version === undefined ? '' : ` v=${e.m.version}`}${e.m.deleted ? ' deleted' : ''}`;
+    case 'change':
+      return `${t} chng  ${e.client} c${e.conversationId} ${e.op} id=${e.messageId} ${e.detail} try=${e.attempts} -> ${e.outcome}${e.version === null ? '' : ` v=${e.version}`}`;
     case 'apply':
       return `${t} apply ${e.client} c${e.conversationId} seq=${e.seq} id=${e.id}`;
     case 'track':
@@ -161,6 +195,9 @@ interface Row {
   body: string;
   meta: string | null;
   created_at: number;
+  version: number;
+  deleted_at: number | null;
+  edited_at: number | null;
 }
 
 interface Violation {
@@ -235,6 +272,9 @@ async function loadRows(db: Db, ids: number[]) {
         'body',
         'meta',
         'created_at',
+        'version',
+        'deleted_at',
+        'edited_at',
       ])
       .where('conversation_id', 'in', chunk)
       .orderBy('conversation_id')
@@ -248,6 +288,9 @@ async function loadRows(db: Db, ids: number[]) {
         seq: Number(x.seq),
         sender_id: Number(x.sender_id),
         created_at: Number(x.created_at),
+        version: Number(x.version),
+        deleted_at: x.deleted_at === null ? null : Number(x.deleted_at),
+        edited_at: x.edited_at === null ? null : Number(x.edited_at),
       })),
     );
     const c = await db
@@ -274,11 +317,26 @@ const LIVE_MARGIN_MS = 1000;
 const keyOf = (userId: number, conversationId: number, clientId: string) =>
   `${userId}:${conversationId}:${clientId}`;
 
-/** Unread text messages from others after `readSeq`, up to `lastSeq`. */
-function unreadAfter(rows: readonly Row[], userId: number, readSeq: number, lastSeq: number) {
+/**
+ * Unread text messages from others after `readSeq`, up to `lastSeq`. Deleted messages never
+ * count (v1.1): those deleted before `deletedBefore` are left out; with `countLaterDeletions`
+ * those deleted since still count (the snapshot may have been read before their deletion).
+ * Mentions are not implemented by the server yet, so there is no mention count to model.
+ */
+function unreadAfter(
+  rows: readonly Row[],
+  userId: number,
+  readSeq: number,
+  lastSeq: number,
+  deletedBefore = Infinity,
+  countLaterDeletions = false,
+) {
   let n = 0;
   for (const r of rows) {
-    if (r.seq > readSeq && r.seq <= lastSeq && r.kind === 'text' && r.sender_id !== userId) n++;
+    if (r.seq <= readSeq || r.seq > lastSeq || r.kind !== 'text' || r.sender_id === userId)
+      continue;
+    if (r.deleted_at !== null && (r.deleted_at < deletedBefore || !countLaterDeletions)) continue;
+    n++;
   }
   return n;
 }
@@ -422,7 +480,12 @@ export async function checkOracle(
           text: `send ${k} ${acked.has(k) ? 'was acked' : 'was attempted'} but is not stored`,
         });
       }
-    } else if (!s.bodies.has(stored[0]!.body)) {
+    } else if (
+      stored[0]!.edited_at === null &&
+      stored[0]!.deleted_at === null &&
+      !s.bodies.has(stored[0]!.body)
+    ) {
+      // (An edited or deleted message no longer has the body it was sent with.)
       fail({
         client: s.client,
         conversationId: s.conv,
@@ -450,18 +513,42 @@ export async function checkOracle(
       });
       continue;
     }
+    // A copy of the stored version shows the stored body (a tombstone's is ""); an older
+    // copy may show an earlier one; no copy is newer than what is stored.
+    const sameVersion = m.version === undefined || m.version === r.version;
+    if (m.version !== undefined && m.version > r.version) {
+      fail({
+        client: e.client,
+        conversationId: m.conversationId,
+        text: `${e.client} received id ${m.id} at version ${m.version} by ${e.via}; stored at version ${r.version}`,
+      });
+    }
     if (
       r.conversation_id !== m.conversationId ||
       r.seq !== m.seq ||
       r.sender_id !== m.senderId ||
       r.client_id !== m.clientId ||
-      r.body !== m.body ||
+      (sameVersion && r.body !== m.body) ||
+      (sameVersion && m.deleted !== undefined && m.deleted !== (r.deleted_at !== null)) ||
       r.kind !== m.kind
     ) {
       fail({
         client: e.client,
         conversationId: m.conversationId,
-        text: `${e.client} received id ${m.id} as c${m.conversationId}/seq ${m.seq} by ${e.via}; stored as c${r.conversation_id}/seq ${r.seq} (or other fields differ)`,
+        text: `${e.client} received id ${m.id} as c${m.conversationId}/seq ${m.seq} by ${e.via}; stored as c${r.conversation_id}/seq ${r.seq} (or other fields differ: ${[
+          r.sender_id !== m.senderId ? `sender ${m.senderId} (stored ${r.sender_id})` : '',
+          r.client_id !== m.clientId ? `clientId ${m.clientId} (stored ${r.client_id})` : '',
+          r.kind !== m.kind ? `kind ${m.kind} (stored ${r.kind})` : '',
+          sameVersion && r.body !== m.body
+            ? `body ${JSON.stringify(m.body.slice(0, 40))} (stored ${JSON.stringify(r.body.slice(0, 40))})`
+            : '',
+          sameVersion && m.deleted !== undefined && m.deleted !== (r.deleted_at !== null)
+            ? `deleted ${m.deleted} (stored ${r.deleted_at !== null})`
+            : '',
+          m.version === undefined ? '' : `at version ${m.version}, stored ${r.version}`,
+        ]
+          .filter((x) => x !== '')
+          .join(', ')})`,
       });
     }
   }
@@ -589,8 +676,8 @@ export async function checkOracle(
     const r = reads.get(`${e.userId}|${e.conversationId}`) ?? { acked: 0, any: 0 };
     const low = Math.min(e.lastSeq, Math.max(joinedAt, own, r.acked));
     const high = Math.min(e.lastSeq, Math.max(low, r.any));
-    const most = unreadAfter(list, e.userId, low, e.lastSeq);
-    const least = unreadAfter(list, e.userId, high, e.lastSeq);
+    const most = unreadAfter(list, e.userId, low, e.lastSeq, e.wall, true);
+    const least = unreadAfter(list, e.userId, high, e.lastSeq, e.wall, false);
     if (e.unreadCount < 0 || e.unreadCount < least || e.unreadCount > most) {
       fail({
         client: e.client,
@@ -619,6 +706,242 @@ export async function checkOracle(
     received,
     applied: appliedCount,
     unreadChecked,
+  };
+}
+
+/** A wire Message of v1.1, as far as the state oracle compares it. */
+export interface FullMessage extends SeenMessage {
+  version: number;
+  deletedAt: string | null;
+  editedAt: string | null;
+  reactions: ReadonlyArray<{ emoji: string; count: number; userIds: readonly number[] }>;
+  pinned: { by: number; at: string } | null;
+  replyTo: { id: number; seq: number; senderId: number; excerpt: string } | null;
+}
+
+/**
+ * What the state oracle compares of one message (v1.1): its place, its version and its content
+ * as of that version. Times are ms since the epoch. Receipt `status` is left out: it is not
+ * versioned (clients follow `receipt` events for it). So are `mentions` (the server does not
+ * compute them yet: always []) and `attachments` (no uploads in these tests).
+ */
+export interface MessageState {
+  id: number;
+  seq: number;
+  kind: string;
+  senderId: number;
+  version: number;
+  body: string;
+  deletedAt: number | null;
+  editedAt: number | null;
+  reactions: Array<{ emoji: string; userIds: number[] }>;
+  pinned: { by: number; at: number } | null;
+  replyTo: { id: number; excerpt: string } | null;
+}
+
+const msOf = (t: string | null | undefined): number | null =>
+  t === null || t === undefined ? null : Date.parse(t);
+
+/** A wire copy as a MessageState (missing v1.1 fields read as their v1 meaning). */
+export function stateOfWire(m: SeenMessage & Partial<FullMessage>): MessageState {
+  return {
+    id: m.id,
+    seq: m.seq,
+    kind: m.kind,
+    senderId: m.senderId,
+    version: m.version ?? 0,
+    body: m.body,
+    deletedAt: msOf(m.deletedAt),
+    editedAt: msOf(m.editedAt),
+    reactions: (m.reactions ?? []).map((r) => ({ emoji: r.emoji, userIds: [...r.userIds] })),
+    pinned: m.pinned ? { by: m.pinned.by, at: Date.parse(m.pinned.at) } : null,
+    replyTo: m.replyTo ? { id: m.replyTo.id, excerpt: m.replyTo.excerpt } : null,
+  };
+}
+
+/**
+ * The stored state of every message of these conversations, each list in seq order, built
+ * from the rows alone: a tombstone has body "" and no reactions, reply or pin; reactions are
+ * grouped by emoji in the order each emoji was first used (reaction row order), users in
+ * reaction order; a reply quotes the first code points of its target's current body ("" once
+ * the target is deleted).
+ */
+export async function storedStates(
+  db: Db,
+  conversationIds: readonly number[],
+): Promise<Map<number, MessageState[]>> {
+  const out = new Map<number, MessageState[]>(conversationIds.map((id) => [id, []]));
+  for (let i = 0; i < conversationIds.length; i += 200) {
+    const chunk = conversationIds.slice(i, i + 200);
+    const rows = await db
+      .selectFrom('messages')
+      .select([
+        'id',
+        'conversation_id',
+        'seq',
+        'sender_id',
+        'kind',
+        'body',
+        'version',
+        'deleted_at',
+        'edited_at',
+        'reply_to_id',
+        'pinned_by',
+        'pinned_at',
+      ])
+      .where('conversation_id', 'in', chunk)
+      .orderBy('conversation_id')
+      .orderBy('seq')
+      .execute();
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    const reactions = new Map<number, Array<{ emoji: string; userIds: number[] }>>();
+    const ids = rows.map((r) => Number(r.id));
+    for (let j = 0; j < ids.length; j += 500) {
+      const some = await db
+        .selectFrom('reactions')
+        .select(['message_id', 'user_id', 'emoji'])
+        .where('message_id', 'in', ids.slice(j, j + 500))
+        .orderBy('id')
+        .execute();
+      for (const x of some) {
+        const list = reactions.get(Number(x.message_id)) ?? [];
+        let one = list.find((y) => y.emoji === x.emoji);
+        if (!one) list.push((one = { emoji: x.emoji, userIds: [] }));
+        one.userIds.push(Number(x.user_id));
+        reactions.set(Number(x.message_id), list);
+      }
+    }
+    for (const r of rows) {
+      const deleted = r.deleted_at !== null;
+      const target = r.reply_to_id === null ? undefined : byId.get(Number(r.reply_to_id));
+      const excerpt = !target
+        ? ''
+        : target.deleted_at !== null
+          ? ''
+          : Array.from(target.body).slice(0, LIMITS.replyExcerptMax).join('');
+      out.get(Number(r.conversation_id))!.push({
+        id: Number(r.id),
+        seq: Number(r.seq),
+        kind: r.kind,
+        senderId: Number(r.sender_id),
+        version: Number(r.version),
+        body: deleted ? '' : r.body,
+        deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
+        editedAt: r.edited_at === null ? null : Number(r.edited_at),
+        reactions: deleted ? [] : (reactions.get(Number(r.id)) ?? []),
+        pinned:
+          deleted || r.pinned_by === null || r.pinned_at === null
+            ? null
+            : { by: Number(r.pinned_by), at: Number(r.pinned_at) },
+        replyTo:
+          deleted || r.reply_to_id === null || !target
+            ? null
+            : { id: Number(r.reply_to_id), excerpt },
+      });
+    }
+  }
+  return out;
+}
+
+/** The fields in which two states of one message differ, in words ("" when they do not). */
+export function stateDiff(got: MessageState, want: MessageState): string {
+  const keys = Object.keys(want) as Array<keyof MessageState>;
+  return keys
+    .filter((k) => JSON.stringify(got[k]) !== JSON.stringify(want[k]))
+    .map(
+      (k) =>
+        `${k} ${JSON.stringify(got[k])?.slice(0, 80)} (stored ${JSON.stringify(want[k])?.slice(0, 80)})`,
+    )
+    .join(', ');
+}
+
+/** What one client holds, for the state oracle. */
+export interface HeldState {
+  client: string;
+  userId: number;
+  conversations: ReadonlyArray<{
+    conversationId: number;
+    /** It holds the messages after this seq. */
+    fromSeq: number;
+    /** Its latest copy of each message it holds, in seq order. */
+    messages: ReadonlyArray<SeenMessage & Partial<FullMessage>>;
+  }>;
+  /** Messages it showed as deleted and later as not deleted (must never happen). */
+  resurrected?: ReadonlyArray<{ conversationId: number; id: number; version: number }>;
+}
+
+export interface StateSummary {
+  clients: number;
+  conversations: number;
+  messages: number;
+  deleted: number;
+  edited: number;
+  withReactions: number;
+  pinned: number;
+  replies: number;
+}
+
+/**
+ * The v1.1 state oracle: each client's latest copy of every message it holds equals the
+ * database message by message (place, version, body, deletedAt, editedAt, reactions, pin,
+ * reply excerpt), it holds every stored message after its starting seq and nothing else, and
+ * no message it showed as deleted came back. Throws an OracleError listing what differs.
+ */
+export async function checkMessageStates(
+  db: Db,
+  log: OracleLog,
+  holders: readonly HeldState[],
+): Promise<StateSummary> {
+  const violations: Violation[] = [];
+  const convIds = [
+    ...new Set(holders.flatMap((h) => h.conversations.map((c) => c.conversationId))),
+  ];
+  const stored = await storedStates(db, convIds);
+  let compared = 0;
+  for (const h of holders) {
+    for (const r of h.resurrected ?? []) {
+      violations.push({
+        client: h.client,
+        conversationId: r.conversationId,
+        text: `${h.client} showed id ${r.id} of c${r.conversationId} again after its deletion (version ${r.version})`,
+      });
+    }
+    for (const c of h.conversations) {
+      const want = (stored.get(c.conversationId) ?? []).filter((m) => m.seq > c.fromSeq);
+      const got = new Map(c.messages.map((m) => [m.id, stateOfWire(m)]));
+      const problems: string[] = [];
+      for (const m of want) {
+        const g = got.get(m.id);
+        got.delete(m.id);
+        compared++;
+        if (!g) {
+          problems.push(`seq ${m.seq} (id ${m.id}) missing`);
+          continue;
+        }
+        const d = stateDiff(g, m);
+        if (d) problems.push(`seq ${m.seq} (id ${m.id}): ${d}`);
+      }
+      for (const g of got.values()) problems.push(`id ${g.id} (seq ${g.seq}) held, not stored`);
+      if (problems.length) {
+        violations.push({
+          client: h.client,
+          conversationId: c.conversationId,
+          text: `${h.client} c${c.conversationId}: ${problems.length} message(s) differ from the database: ${problems.slice(0, 6).join('; ')}${problems.length > 6 ? '; …' : ''}`,
+        });
+      }
+    }
+  }
+  if (violations.length) throw new OracleError(log, violations);
+  const all = [...stored.values()].flat();
+  return {
+    clients: holders.length,
+    conversations: convIds.length,
+    messages: compared,
+    deleted: all.filter((m) => m.deletedAt !== null).length,
+    edited: all.filter((m) => m.editedAt !== null && m.deletedAt === null).length,
+    withReactions: all.filter((m) => m.reactions.length > 0).length,
+    pinned: all.filter((m) => m.pinned !== null).length,
+    replies: all.filter((m) => m.replyTo !== null).length,
   };
 }
 

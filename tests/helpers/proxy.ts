@@ -18,6 +18,12 @@ export interface Faults {
   dropDownFrame: ((text: string) => boolean) | null;
   /** Drop client → server WebSocket text frames for which this returns true. */
   dropUpFrame: ((text: string) => boolean) | null;
+  /**
+   * Hold back server → client WebSocket text frames for which this returns true, instead of
+   * forwarding them; `releaseHeld` delivers them later (reordered, duplicated, or on another
+   * connection after a reconnect).
+   */
+  holdDownFrame: ((text: string) => boolean) | null;
   /** Refuse new connections (accept and reset at once), as a dead host would. */
   refuse: boolean;
 }
@@ -29,6 +35,7 @@ const NO_FAULTS: Faults = {
   latencyMs: 0,
   dropDownFrame: null,
   dropUpFrame: null,
+  holdDownFrame: null,
   refuse: false,
 };
 
@@ -129,6 +136,10 @@ class Pipe {
       this.proxy.dropped.push({ dir: this.dir, text: frameText, bytes: data.length });
       return;
     }
+    if (this.dir === 'down' && frameText !== null && f.holdDownFrame?.(frameText)) {
+      this.proxy.held.push({ text: frameText, frame: Buffer.from(data) });
+      return;
+    }
     if (f.latencyMs <= 0 && this.pending === 0) {
       this.write(data);
       return;
@@ -161,6 +172,8 @@ interface Connection {
   client: net.Socket;
   server: net.Socket;
   upgrade: boolean;
+  /** The server → client pipe (its mode tells whether WebSocket frames flow). */
+  down?: Pipe;
 }
 
 /**
@@ -172,6 +185,10 @@ export class FaultProxy {
   faults: Faults = { ...NO_FAULTS };
   /** What was dropped on purpose (WebSocket text frames keep their text). */
   readonly dropped: Array<{ dir: Direction; text: string | null; bytes: number }> = [];
+  /** Server → client frames held back (see `Faults.holdDownFrame`), not yet released. */
+  readonly held: Array<{ text: string; frame: Buffer }> = [];
+  /** How many held frames were written out by `releaseHeld` (duplicates counted). */
+  released = 0;
   private readonly conns = new Set<Connection>();
   accepted = 0;
 
@@ -225,6 +242,7 @@ export class FaultProxy {
     this.conns.add(conn);
     const up = new Pipe(this, 'up', server, conn);
     const down = new Pipe(this, 'down', client, conn);
+    conn.down = down;
     client.on('data', (chunk: Buffer) => up.push(chunk));
     server.on('data', (chunk: Buffer) => down.push(chunk));
     const close = () => {
@@ -236,6 +254,29 @@ export class FaultProxy {
     server.on('error', close);
     client.on('close', close);
     server.on('close', close);
+  }
+
+  /**
+   * Delivers the held frames to the client of the newest open WebSocket connection — the one
+   * they were held on, or the one that replaced it after a reconnect — in the order `order`
+   * gives them (default: as held), then forgets them. Frames go out whole, between the frames
+   * the pipe forwards, so the stream stays well-formed. Returns how many were written, 0 when
+   * no WebSocket connection is open (the frames stay held then).
+   */
+  releaseHeld(
+    order: (frames: Array<{ text: string; frame: Buffer }>) => Array<{
+      text: string;
+      frame: Buffer;
+    }> = (f) => f,
+  ): number {
+    const target = [...this.conns]
+      .reverse()
+      .find((c) => c.upgrade && c.down?.mode === 'frames' && !c.client.destroyed);
+    if (!target) return 0;
+    const out = order(this.held.splice(0));
+    for (const f of out) target.client.write(f.frame);
+    this.released += out.length;
+    return out.length;
   }
 
   /** Resets every open connection (TCP RST both ways), as a crashed middlebox would. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestUser } from '../helpers/api.js';
 import type { ChatClient } from '../helpers/chat-client.js';
-import { checkOracle, OracleLog, type OracleEvent } from '../helpers/oracle.js';
+import { checkMessageStates, checkOracle, OracleLog, type OracleEvent } from '../helpers/oracle.js';
 import {
   clientFor,
   createRoom,
@@ -162,5 +162,100 @@ describe('the oracle', () => {
       .where('id', '=', room)
       .execute();
     await expect(checkOracle(w.store.db, w.log)).rejects.toThrow(/seq not dense/);
+  });
+});
+
+// The v1.1 parts: deleted messages leave the unread model, copies are compared at their
+// version, and the state oracle compares every client's latest copies with the database.
+describe('the oracle, with message changes', () => {
+  let cw: World;
+  let ca: ChatClient;
+  let cb: ChatClient;
+  let ids: number[];
+
+  beforeAll(async () => {
+    cw = await startWorld('oracle self-check, changes');
+    const [al, bo] = (await registerMany(cw.proc.api, 2)) as [TestUser, TestUser];
+    const r = await createRoom(cw.proc.api, al, [al, bo], { name: 'self-check-changes' });
+    ca = clientFor(cw, al, 'alice', { sync: 'changes' });
+    cb = clientFor(cw, bo, 'bob', { sync: 'changes' });
+    await Promise.all([ca.connect(), cb.connect()]);
+    ids = [];
+    for (let k = 0; k < 3; k++) ids.push((await ca.send(r, `hello ${k}`)).id);
+    expect((await ca.change({ conversationId: r, kind: 'delete', messageId: ids[1]! })).ok).toBe(
+      true,
+    );
+    expect(
+      (await ca.change({ conversationId: r, kind: 'edit', messageId: ids[2]!, body: 'edited' })).ok,
+    ).toBe(true);
+    expect(await settleAll(cw, [ca, cb], 20_000, { versions: true })).toEqual([]);
+    await ca.snapshotUnread();
+    await cb.snapshotUnread();
+  });
+
+  afterAll(async () => {
+    await stopWorld(cw);
+  });
+
+  const plantedIn = (edit: (events: OracleEvent[]) => void): OracleLog => {
+    const log = new OracleLog('planted', cw.seed);
+    const events = structuredClone(cw.log.events);
+    edit(events);
+    log.events.push(...events);
+    return log;
+  };
+
+  it('passes a clean run, the deleted message not counted as unread', async () => {
+    await checkOracle(cw.store.db, cw.log);
+    const bob = cw.log.events.find((e) => e.k === 'unread' && e.client === 'bob');
+    expect(bob && bob.k === 'unread' && bob.unreadCount).toBe(2);
+    const s = await checkMessageStates(cw.store.db, cw.log, [ca.heldState(), cb.heldState()]);
+    expect(s.deleted).toBe(1);
+    expect(s.edited).toBe(1);
+  });
+
+  it('reports a deleted message counted as unread', async () => {
+    const log = plantedIn((ev) => {
+      const e = ev[lastIndex(ev, (x) => x.k === 'unread' && x.client === 'bob')] as Extract<
+        OracleEvent,
+        { k: 'unread' }
+      >;
+      e.unreadCount = 3;
+    });
+    await expect(checkOracle(cw.store.db, log)).rejects.toThrow(
+      /server says unread 3, model says 2/,
+    );
+  });
+
+  it('reports a copy of the stored version with another body', async () => {
+    const log = plantedIn((ev) => {
+      const e = ev[
+        lastIndex(ev, (x) => x.k === 'recv' && x.m.id === ids[2] && x.m.body === 'edited')
+      ] as Extract<OracleEvent, { k: 'recv' }>;
+      e.m.body = 'hello 2';
+    });
+    await expect(checkOracle(cw.store.db, log)).rejects.toThrow(
+      /body "hello 2" \(stored "edited"\)/,
+    );
+  });
+
+  it('reports a client holding an older copy, and one showing a deleted message again', async () => {
+    const held = cb.heldState();
+    const stale = {
+      ...held,
+      conversations: held.conversations.map((c) => ({
+        ...c,
+        messages: c.messages.map((m) =>
+          m.id === ids[1] ? { ...m, deletedAt: null, body: 'hello 1' } : m,
+        ),
+      })),
+    };
+    await expect(checkMessageStates(cw.store.db, cw.log, [stale])).rejects.toThrow(
+      /body "hello 1" \(stored ""\), deletedAt null/,
+    );
+    const back = { ...held, resurrected: [{ conversationId: 1, id: ids[1]!, version: 9 }] };
+    await expect(checkMessageStates(cw.store.db, cw.log, [back])).rejects.toThrow(
+      /again after its deletion/,
+    );
   });
 });

@@ -130,6 +130,20 @@ export async function lastSeqs(store: DatabaseHandle, ids: number[]): Promise<Ma
   return new Map(rows.map((r) => [Number(r.id), Number(r.last_seq)]));
 }
 
+/** Each conversation's change counter (v1.1 `lastVersion`), as stored. */
+export async function lastVersions(
+  store: DatabaseHandle,
+  ids: number[],
+): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await store.db
+    .selectFrom('conversations')
+    .select(['id', 'last_version'])
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((r) => [Number(r.id), Number(r.last_version)]));
+}
+
 /** The conversations each user belongs to now. */
 export async function membershipsOf(
   store: DatabaseHandle,
@@ -147,12 +161,15 @@ export async function membershipsOf(
 
 /**
  * Waits until every client's outbox is empty and it holds every stored message of every
- * conversation its user belongs to. Returns the names of clients that did not get there.
+ * conversation its user belongs to; with `versions` (clients with sync 'changes') also every
+ * stored change (its version cursor reached each conversation's last_version). Returns the
+ * names of clients that did not get there.
  */
 export async function settleAll(
   w: World,
   clients: readonly ChatClient[],
   timeoutMs = 30_000,
+  opts: { versions?: boolean } = {},
 ): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -161,11 +178,14 @@ export async function settleAll(
     const members = await membershipsOf(w.store, [...new Set(clients.map((c) => c.userId))]);
     const convIds = [...new Set([...members.values()].flat())];
     const seqs = await lastSeqs(w.store, convIds);
+    const versions = opts.versions ? await lastVersions(w.store, convIds) : null;
     const lagging = clients.filter((c) => {
-      const targets = new Map(
-        (members.get(c.userId) ?? []).map((id) => [id, seqs.get(id) ?? 0] as const),
-      );
-      return !c.isSettled(targets);
+      const mine = members.get(c.userId) ?? [];
+      const targets = new Map(mine.map((id) => [id, seqs.get(id) ?? 0] as const));
+      const vt = versions
+        ? new Map(mine.map((id) => [id, versions.get(id) ?? 0] as const))
+        : undefined;
+      return !c.isSettled(targets, vt);
     });
     if (lagging.length === 0) return [];
     if (Date.now() > deadline) return lagging.map((c) => c.name);
