@@ -8,7 +8,12 @@ import type { Deps } from '../../context.js';
 import type { Db } from '../../db/database.js';
 import { iso } from '../../lib/time.js';
 import { groupReactions, toMessage } from '../messages/message.presenter.js';
-import { lastMessages, reactionsOf, replyTargetsOf } from '../messages/messages.queries.js';
+import {
+  lastMessages,
+  mentionsOf,
+  reactionsOf,
+  replyTargetsOf,
+} from '../messages/messages.queries.js';
 import { toPublicUser } from '../users/user.presenter.js';
 import type { UserRow } from '../users/users.queries.js';
 import {
@@ -61,18 +66,17 @@ async function loadBases(
     directPartners(db, directIds),
   ]);
   const lastRows = [...lasts.values()].filter((m) => m.deleted_at === null);
-  const [users, reactions, replyTargets] = await Promise.all([
+  const lastTexts = lastRows.filter((m) => m.kind === 'text').map((m) => m.id);
+  const [users, reactions, replyTargets, mentions] = await Promise.all([
     usersByIds(db, [...partners.values()].flat()),
-    reactionsOf(
-      db,
-      lastRows.filter((m) => m.kind === 'text').map((m) => m.id),
-    ),
+    reactionsOf(db, lastTexts),
     replyTargetsOf(
       db,
       lastRows.flatMap((m) => (m.reply_to_id === null ? [] : [m.reply_to_id])),
     ),
+    mentionsOf(db, lastTexts),
   ]);
-  const extras = { reactions: groupReactions(reactions), replyTargets };
+  const extras = { reactions: groupReactions(reactions), replyTargets, mentions };
   const bases = new Map<number, Base>();
   for (const row of rows) {
     const last = lasts.get(row.id) ?? null;
