@@ -246,7 +246,16 @@ export function attachRealtime(
       clearInterval(sweep);
       publisher.close();
       deps.typing.close();
-      await io.close();
+      // io.close() waits for the HTTP server to close, which waits for every connection. Node
+      // closes the idle ones once, when closing starts; a keep-alive connection whose request
+      // finished afterwards would stay open as long as the client keeps it (minutes). Close
+      // those as they become idle; requests still running are left to finish.
+      const idle = setInterval(() => app.server.closeIdleConnections(), 200);
+      try {
+        await io.close();
+      } finally {
+        clearInterval(idle);
+      }
     },
   };
 }
