@@ -1,16 +1,15 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Icon } from '../ui/Icon.js';
 import { setNotice, useAuth } from '../features/auth/session.js';
 import { BrowseGroups } from '../features/conversations/BrowseGroups.js';
-import { totalUnread } from '../features/conversations/conversations-state.js';
 import { ConversationView } from '../features/conversations/ConversationView.js';
 import { Sidebar } from '../features/conversations/Sidebar.js';
+import { useUnreadSignals } from '../features/notifications/favicon.js';
 import { NotificationPrompt } from '../features/notifications/NotificationPrompt.js';
-import { useMuted } from '../features/notifications/preferences.js';
+import { useLegacyMutes } from '../features/notifications/useLegacyMutes.js';
 import { ProfilePage } from '../features/profile/ProfilePage.js';
-import type { ChatState } from '../features/realtime/chat-state.js';
 import { ConnectionBanner } from '../features/realtime/ConnectionBanner.js';
-import { useChat, useMe } from '../features/realtime/ChatContext.js';
+import { SearchDialog } from '../features/search/SearchDialog.js';
 
 export type AppRoute =
   | { name: 'home' }
@@ -18,20 +17,18 @@ export type AppRoute =
   | { name: 'profile' }
   | { name: 'browse' };
 
-const selectConversations = (s: ChatState) => s.conversations;
-
-/** "(3) Parley" while there are unread messages. */
-function useDocumentTitle() {
-  const me = useMe();
-  const conversations = useChat(selectConversations);
-  const muted = useMuted(me.id);
-  const n = totalUnread(conversations, muted);
+/** Ctrl+F (Cmd+F on a Mac) opens message search instead of the browser's find. */
+function useSearchShortcut(open: () => void): void {
   useEffect(() => {
-    document.title = n > 0 ? `(${n}) Parley` : 'Parley';
-    return () => {
-      document.title = 'Parley';
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'f') {
+        e.preventDefault();
+        open();
+      }
     };
-  }, [n]);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open]);
 }
 
 function Notice() {
@@ -75,7 +72,12 @@ function Home() {
 
 /** The signed-in layout: the conversation list beside the current page. */
 export function AppShell({ route }: { route: AppRoute }) {
-  useDocumentTitle();
+  useUnreadSignals();
+  useLegacyMutes();
+  const [searching, setSearching] = useState(false);
+  const openSearch = useCallback(() => setSearching(true), []);
+  const closeSearch = useCallback(() => setSearching(false), []);
+  useSearchShortcut(openSearch);
   const activeId = route.name === 'conversation' ? route.id : null;
   return (
     <div className={`shell${route.name === 'home' ? ' shell--list' : ' shell--detail'}`}>
@@ -83,7 +85,7 @@ export function AppShell({ route }: { route: AppRoute }) {
         Skip to content
       </a>
       <div className="shell__sidebar">
-        <Sidebar activeId={activeId} />
+        <Sidebar activeId={activeId} onSearch={openSearch} />
         <NotificationPrompt />
       </div>
       <main className="shell__main" id="main">
@@ -96,6 +98,7 @@ export function AppShell({ route }: { route: AppRoute }) {
         {route.name === 'browse' && <BrowseGroups />}
       </main>
       <Notice />
+      {searching && <SearchDialog onClose={closeSearch} />}
     </div>
   );
 }

@@ -4,8 +4,8 @@ import { formatPresence } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Icon } from '../../ui/Icon.js';
 import { useTypingNames } from '../messages/TypingIndicator.js';
-import { setMuted, useMuted } from '../notifications/preferences.js';
-import { useMe, useNow } from '../realtime/ChatContext.js';
+import { NotifyMenu } from '../notifications/NotifyMenu.js';
+import { useNow } from '../realtime/ChatContext.js';
 import { conversationTitle } from './conversations-state.js';
 
 function Subtitle({ c }: { c: Conversation }) {
@@ -33,7 +33,7 @@ function Subtitle({ c }: { c: Conversation }) {
   );
 }
 
-/** The conversation's name, presence or members, and its buttons: pins, mute, settings. */
+/** The conversation's name, presence or members, and its buttons: pins, notifications, settings. */
 export function ChatHeader({
   c,
   panel,
@@ -43,8 +43,6 @@ export function ChatHeader({
   panel: 'settings' | 'pins' | null;
   onTogglePins: () => void;
 }) {
-  const me = useMe();
-  const mutedHere = useMuted(me.id).has(c.id);
   const title = conversationTitle(c);
   const settingsOpen = panel === 'settings';
   return (
@@ -81,16 +79,7 @@ export function ChatHeader({
         >
           <Icon name="pin" />
         </button>
-        <button
-          type="button"
-          className={`icon-button${mutedHere ? ' icon-button--on' : ''}`}
-          onClick={() => setMuted(me.id, c.id, !mutedHere)}
-          aria-pressed={mutedHere}
-          aria-label={mutedHere ? 'Unmute notifications' : 'Mute notifications'}
-          title={mutedHere ? 'Unmute notifications' : 'Mute notifications'}
-        >
-          <Icon name={mutedHere ? 'bellOff' : 'bell'} />
-        </button>
+        <NotifyMenu c={c} />
         {c.kind === 'group' && (
           <Link
             to={settingsOpen ? `/c/${c.id}` : `/c/${c.id}/settings`}

@@ -1,18 +1,12 @@
-import { memo, useCallback, useEffect, useMemo, useState } from 'react';
-import type { Conversation } from '../../../../protocol/schemas/conversations.js';
+import { useMemo, useState } from 'react';
 import { Link } from '../../lib/router.js';
-import { formatListTime } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Spinner } from '../../ui/Field.js';
 import { Icon } from '../../ui/Icon.js';
 import { signOut } from '../auth/session.js';
-import { systemText } from '../messages/system-text.js';
-import { typingText, useTypingNames } from '../messages/TypingIndicator.js';
-import { useMuted } from '../notifications/preferences.js';
-import { statusOf } from '../realtime/chat-selectors.js';
 import type { ChatState } from '../realtime/chat-state.js';
-import { useChat, useClient, useMe, useNow } from '../realtime/ChatContext.js';
-import { Ticks } from '../messages/MessageParts.js';
+import { useChat, useMe, useNow } from '../realtime/ChatContext.js';
+import { ConversationItem } from './ConversationItem.js';
 import { conversationTitle, sortByActivity } from './conversations-state.js';
 import { NewDirectDialog } from './NewDirectDialog.js';
 import { NewGroupDialog } from './NewGroupDialog.js';
@@ -20,132 +14,11 @@ import { NewGroupDialog } from './NewGroupDialog.js';
 const selectConversations = (s: ChatState) => s.conversations;
 const selectListLoaded = (s: ChatState) => s.listLoaded;
 
-/** What the list shows under a conversation's name. */
-function usePreview(c: Conversation): { text: string; mine: boolean; typing?: boolean } {
-  const me = useMe();
-  const client = useClient();
-  const typing = useTypingNames(c.id);
-  const names = useChat(
-    useCallback(
-      (s: ChatState) => {
-        const m = c.lastMessage;
-        if (!m) return '';
-        const ids = [m.senderId, m.meta?.actorId, m.meta?.userId].filter(
-          (x): x is number => typeof x === 'number',
-        );
-        return ids
-          .map((id) => `${id}:${id === me.id ? 'You' : (s.users[id]?.displayName ?? '')}`)
-          .join('\n');
-      },
-      [c.lastMessage, me.id],
-    ),
-  );
-  // Names of people no longer in any of my conversations are fetched once.
-  useEffect(() => {
-    for (const part of names.split('\n')) {
-      const [id, name] = [Number(part.split(':')[0]), part.slice(part.indexOf(':') + 1)];
-      if (name === '' && id > 0) client.wantUser(id);
-    }
-  }, [client, names]);
-  if (typing.length) {
-    return {
-      text: c.kind === 'direct' ? 'typing…' : typingText(typing),
-      mine: false,
-      typing: true,
-    };
-  }
-  const m = c.lastMessage;
-  if (!m)
-    return {
-      text: c.kind === 'group' ? c.topic || 'No messages yet' : 'No messages yet',
-      mine: false,
-    };
-  const nameMap = new Map(
-    names.split('\n').map((p) => [Number(p.split(':')[0]), p.slice(p.indexOf(':') + 1)]),
-  );
-  const nameOf = (id: number) => {
-    const n = nameMap.get(id);
-    return n === undefined || n === '' ? 'Someone' : n;
-  };
-  if (m.kind === 'system') return { text: systemText(m, nameOf), mine: false };
-  const mine = m.senderId === me.id;
-  const prefix = mine ? 'You: ' : c.kind === 'group' ? `${nameOf(m.senderId)}: ` : '';
-  const body = m.deletedAt ? 'This message was deleted' : m.body.replace(/\s+/g, ' ');
-  return { text: prefix + body, mine };
-}
-
-const ConversationItem = memo(function ConversationItem({
-  c,
-  active,
-  muted,
-  now,
-}: {
-  c: Conversation;
-  active: boolean;
-  muted: boolean;
-  now: number;
-}) {
-  const preview = usePreview(c);
-  const title = conversationTitle(c);
-  const last = c.lastMessage;
-  const status = useChat(
-    useCallback(
-      (s: ChatState) => (last && preview.mine ? statusOf(s, last) : null),
-      [last, preview.mine],
-    ),
-  );
-  const unread = c.unreadCount > 0;
-  return (
-    <li>
-      <Link
-        to={`/c/${c.id}`}
-        className={`conv${active ? ' conv--active' : ''}${unread ? ' conv--unread' : ''}`}
-        aria-current={active ? 'page' : undefined}
-        data-testid="conversation-item"
-      >
-        {c.kind === 'direct' ? (
-          <Avatar
-            name={title}
-            url={c.otherUser?.avatarUrl}
-            seed={c.otherUser?.id ?? c.id}
-            size={46}
-            online={c.otherUser?.online ?? false}
-          />
-        ) : (
-          <Avatar name={title} seed={c.id + 7} size={46} square />
-        )}
-        <span className="conv__text">
-          <span className="conv__top">
-            <span className="conv__name">
-              {c.kind === 'group' && c.isPrivate && <Icon name="lock" size={13} />}
-              {title}
-            </span>
-            <span className="conv__time">{last ? formatListTime(last.createdAt, now) : ''}</span>
-          </span>
-          <span className="conv__bottom">
-            <span className={`conv__preview${preview.typing ? ' conv__preview--typing' : ''}`}>
-              {status && <Ticks status={status} />}
-              {preview.text}
-            </span>
-            {muted && <Icon name="bellOff" size={14} className="conv__muted" aria-label="Muted" />}
-            {unread && (
-              <span className="badge" aria-label={`${c.unreadCount} unread`}>
-                {c.unreadCount > 99 ? '99+' : c.unreadCount}
-              </span>
-            )}
-          </span>
-        </span>
-      </Link>
-    </li>
-  );
-});
-
 /** The left column: me, actions, and my conversations by latest activity. */
-export function Sidebar({ activeId }: { activeId: number | null }) {
+export function Sidebar({ activeId, onSearch }: { activeId: number | null; onSearch: () => void }) {
   const me = useMe();
   const map = useChat(selectConversations);
   const loaded = useChat(selectListLoaded);
-  const muted = useMuted(me.id);
   const now = useNow(60_000);
   const [filter, setFilter] = useState('');
   const [dialog, setDialog] = useState<'direct' | 'group' | null>(null);
@@ -168,6 +41,16 @@ export function Sidebar({ activeId }: { activeId: number | null }) {
           <span className="me__name">{me.displayName}</span>
         </Link>
         <div className="sidebar__actions">
+          <button
+            type="button"
+            className="icon-button"
+            onClick={onSearch}
+            aria-label="Search messages"
+            title="Search messages (Ctrl+F)"
+            aria-keyshortcuts="Control+F Meta+F"
+          >
+            <Icon name="search" />
+          </button>
           <button
             type="button"
             className="icon-button"
@@ -254,7 +137,7 @@ export function Sidebar({ activeId }: { activeId: number | null }) {
                 key={c.id}
                 c={c}
                 active={c.id === activeId}
-                muted={c.muted || muted.has(c.id)}
+                muted={c.muted}
                 now={now}
               />
             ))}

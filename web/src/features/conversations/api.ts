@@ -1,6 +1,7 @@
 import type {
   Conversation,
   ConversationWithMembers,
+  ConversationSettingsInput,
   CreateGroupInput,
   Member,
   Role,
@@ -28,4 +29,7 @@ export const conversationsApi = {
     api<void>('DELETE', `${base}/${id}/members/${userId}`),
   changeRole: (id: number, userId: number, role: Role) =>
     api<Member>('PATCH', `${base}/${id}/members/${userId}`, { role }),
+  /** My own preferences for the conversation: muted, notification level. */
+  settings: (id: number, input: ConversationSettingsInput) =>
+    api<Conversation>('PATCH', `${base}/${id}/settings`, input),
 };

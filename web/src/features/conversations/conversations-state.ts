@@ -35,6 +35,7 @@ export function mergeConversation(
       lastSeq: held.lastSeq,
       lastMessage: held.lastMessage,
       unreadCount: held.unreadCount,
+      mentionCount: held.mentionCount,
       myReadSeq: held.myReadSeq,
     };
   } else if (held.lastMessage && c.lastMessage?.id === held.lastMessage.id) {
@@ -45,10 +46,12 @@ export function mergeConversation(
   // Read cursors only move forward: keep whichever copy has read further.
   const readSeq = Math.max(held.myReadSeq, fresh.myReadSeq);
   if (readSeq > c.myReadSeq) {
+    const left = Math.max(0, c.lastSeq - readSeq);
     c = {
       ...c,
       myReadSeq: readSeq,
-      unreadCount: Math.min(c.unreadCount, Math.max(0, c.lastSeq - readSeq)),
+      unreadCount: Math.min(c.unreadCount, left),
+      mentionCount: Math.min(c.mentionCount, left),
     };
   }
   return c;
@@ -77,6 +80,11 @@ export function countsAsUnread(m: Message, myId: number, myReadSeq: number): boo
   return m.kind === 'text' && m.senderId !== myId && m.seq > myReadSeq && m.deletedAt === null;
 }
 
+/** A message counts as an unread mention: unread, and it mentions me. */
+export function countsAsMention(m: Message, myId: number, myReadSeq: number): boolean {
+  return countsAsUnread(m, myId, myReadSeq) && m.mentions.includes(myId);
+}
+
 /**
  * A new or changed message of a conversation: lastVersion, and for a new seq the last message,
  * lastSeq and unread count (once per seq); a changed last message is replaced by its newer copy.
@@ -102,6 +110,7 @@ export function applyMessage(map: ConversationMap, m: Message, myId: number): Co
       myReadSeq,
       // Sending moves my own read cursor to my message, so nothing before it is unread.
       unreadCount: mine ? 0 : c.unreadCount + (countsAsUnread(m, myId, myReadSeq) ? 1 : 0),
+      mentionCount: mine ? 0 : c.mentionCount + (countsAsMention(m, myId, myReadSeq) ? 1 : 0),
     },
   };
 }
@@ -131,11 +140,16 @@ export function applyMyRead(
   const c = map[conversationId];
   if (!c || seq <= c.myReadSeq) return map;
   let unreadCount: number;
-  if (seq >= c.lastSeq) unreadCount = 0;
+  let mentionCount: number;
+  if (seq >= c.lastSeq) unreadCount = mentionCount = 0;
   else if (held.length && held[0]!.seq <= seq + 1 && held[held.length - 1]!.seq >= c.lastSeq) {
     unreadCount = held.filter((m) => countsAsUnread(m, myId, seq)).length;
-  } else unreadCount = Math.min(c.unreadCount, c.lastSeq - seq);
-  return { ...map, [conversationId]: { ...c, myReadSeq: seq, unreadCount } };
+    mentionCount = held.filter((m) => countsAsMention(m, myId, seq)).length;
+  } else {
+    unreadCount = Math.min(c.unreadCount, c.lastSeq - seq);
+    mentionCount = Math.min(c.mentionCount, c.lastSeq - seq);
+  }
+  return { ...map, [conversationId]: { ...c, myReadSeq: seq, unreadCount, mentionCount } };
 }
 
 /** Presence of a user shown in direct conversations. */
@@ -157,6 +171,23 @@ export function totalUnread(map: ConversationMap, muted: ReadonlySet<number> = n
   let n = 0;
   for (const c of Object.values(map)) if (!c.muted && !muted.has(c.id)) n += c.unreadCount;
   return n;
+}
+
+/** What the tab title and the favicon show: unread messages and mentions, muted ones left out. */
+export function unreadSignals(map: ConversationMap): { unread: number; mentions: number } {
+  let unread = 0;
+  let mentions = 0;
+  for (const c of Object.values(map)) {
+    if (c.muted) continue;
+    unread += c.unreadCount;
+    mentions += c.mentionCount;
+  }
+  return { unread, mentions };
+}
+
+/** The tab title: "(3) Parley" while messages are unread outside muted conversations. */
+export function documentTitle(s: { unread: number }): string {
+  return s.unread > 0 ? `(${s.unread > 999 ? '999+' : s.unread}) Parley` : 'Parley';
 }
 
 /** The name to show for a conversation. */

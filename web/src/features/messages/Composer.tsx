@@ -8,6 +8,8 @@ import {
 } from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
 import { Icon } from '../../ui/Icon.js';
+import { MentionPicker } from '../mentions/MentionPicker.js';
+import { useMentionPicker } from '../mentions/useMentionPicker.js';
 import { useClient, useMe } from '../realtime/ChatContext.js';
 import { useConversationUi, useUiDispatch, type ConversationUi } from './conversation-ui.js';
 import { lastEditable } from './messages-state.js';
@@ -37,6 +39,14 @@ export function Composer({
   const editingId = useConversationUi(selectEditing);
   const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
   const ref = useRef<HTMLTextAreaElement>(null);
+  const boxRef = useRef<HTMLDivElement>(null);
+
+  const update = (value: string) => {
+    setText(value);
+    drafts.set(conversationId, value);
+    client.setTyping(conversationId, value.trim() !== '');
+  };
+  const mention = useMentionPicker(conversationId, ref, text, update);
 
   useEffect(() => {
     ref.current?.focus();
@@ -58,12 +68,6 @@ export function Composer({
     el.style.height = `${Math.min(el.scrollHeight, 200)}px`;
   }, [text]);
 
-  const update = (value: string) => {
-    setText(value);
-    drafts.set(conversationId, value);
-    client.setTyping(conversationId, value.trim() !== '');
-  };
-
   const send = () => {
     const body = text.trim();
     if (body === '' || [...body].length > LIMITS.messageBodyMax) return;
@@ -84,7 +88,7 @@ export function Composer({
   }, [client, conversationId, me.id, ui]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.nativeEvent.isComposing) return;
+    if (e.nativeEvent.isComposing || mention.onKeyDown(e)) return;
     if (e.key === 'Enter' && !e.shiftKey) {
       e.preventDefault();
       send();
@@ -107,17 +111,25 @@ export function Composer({
     <div className="composer-area">
       {replyTo && <ReplyBar replyTo={replyTo} />}
       <form className="composer" onSubmit={onSubmit}>
-        <div className="composer__box">
+        <div className="composer__box" ref={boxRef}>
           <textarea
             ref={ref}
             rows={1}
             value={text}
             placeholder={placeholder}
             aria-label="Message"
-            onChange={(e) => update(e.target.value)}
+            onChange={(e) => {
+              update(e.target.value);
+              mention.track(e.target);
+            }}
             onKeyDown={onKeyDown}
-            onBlur={() => client.setTyping(conversationId, false)}
+            onBlur={() => {
+              client.setTyping(conversationId, false);
+              mention.close();
+            }}
+            {...mention.inputProps}
           />
+          {mention.picker && <MentionPicker picker={mention.picker} anchor={boxRef.current} />}
           {length > LIMITS.messageBodyMax - 500 && (
             <span className={`composer__count${over ? ' composer__count--over' : ''}`}>
               {LIMITS.messageBodyMax - length}

@@ -1,5 +1,6 @@
 import type { MessageStatus, ReplyTo } from '../../../../protocol/schemas/conversations.js';
 import { formatClock, formatFull } from '../../lib/time.js';
+import { useMentionNames, useMyMentionKey } from '../mentions/useMentionNames.js';
 import { Ticks } from './MessageParts.js';
 import { MessageText } from './MessageText.js';
 import { ReplyQuote } from './ReplyQuote.js';
@@ -10,6 +11,8 @@ export interface BubbleContent {
   editedAt: string | null;
   deletedAt: string | null;
   replyTo: ReplyTo | null;
+  /** Who the server found mentioned (stored messages only). */
+  mentions?: readonly number[];
 }
 
 /**
@@ -27,7 +30,9 @@ export function MessageBubble({
   mine: boolean;
   tick: MessageStatus | 'sending' | 'failed' | null;
 }) {
-  const { body, createdAt, editedAt, deletedAt, replyTo } = content;
+  const { body, createdAt, editedAt, deletedAt, replyTo, mentions } = content;
+  const names = useMentionNames(conversationId, mentions);
+  const meKey = useMyMentionKey();
   const deleted = deletedAt !== null;
   const edited = editedAt !== null && !deleted;
   const clock = formatClock(createdAt);
@@ -40,7 +45,7 @@ export function MessageBubble({
         </span>
       ) : (
         <span className="bubble__text" data-testid="message-text">
-          <MessageText text={body} />
+          <MessageText text={body} names={names} me={meKey} />
         </span>
       )}
       {/* An invisible copy of the meta keeps room for it at the end of the last line. */}

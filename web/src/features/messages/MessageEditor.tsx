@@ -2,6 +2,8 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
 import type { Message } from '../../../../protocol/schemas/conversations.js';
 import { errorMessage } from '../../lib/http.js';
+import { MentionPicker } from '../mentions/MentionPicker.js';
+import { useMentionPicker } from '../mentions/useMentionPicker.js';
 import { useClient } from '../realtime/ChatContext.js';
 import { useUiDispatch } from './conversation-ui.js';
 
@@ -16,6 +18,8 @@ export function MessageEditor({ message }: { message: Message }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const box = useRef<HTMLDivElement>(null);
+  const mention = useMentionPicker(message.conversationId, ref, text, setText);
 
   useEffect(() => {
     const el = ref.current;
@@ -59,6 +63,7 @@ export function MessageEditor({ message }: { message: Message }) {
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (mention.onKeyDown(e)) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       if (!busy) void save();
@@ -70,16 +75,22 @@ export function MessageEditor({ message }: { message: Message }) {
   };
 
   return (
-    <div className="editor" data-testid="message-editor">
+    <div className="editor" data-testid="message-editor" ref={box}>
       <textarea
         ref={ref}
         rows={1}
         value={text}
         aria-label="Edit message"
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          mention.track(e.target);
+        }}
         onKeyDown={onKeyDown}
+        onBlur={mention.close}
         disabled={busy}
+        {...mention.inputProps}
       />
+      {mention.picker && <MentionPicker picker={mention.picker} anchor={box.current} />}
       <div className="editor__bar">
         <span className="editor__hint">
           Escape to{' '}

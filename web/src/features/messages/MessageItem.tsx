@@ -109,6 +109,8 @@ export const MessageItem = memo(function MessageItem({
   }
 
   const failed = row.kind === 'pending' && row.pending.state === 'failed';
+  const mentionsMe =
+    message !== null && !mine && message.deletedAt === null && message.mentions.includes(me.id);
   const classes = [
     'msg',
     mine ? 'msg--mine' : 'msg--theirs',
@@ -120,6 +122,7 @@ export const MessageItem = memo(function MessageItem({
     highlighted ? 'msg--highlight' : '',
     menuOpen ? 'msg--menu-open' : '',
     message?.pinned ? 'msg--pinned' : '',
+    mentionsMe ? 'msg--mentions-me' : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -137,7 +140,12 @@ export const MessageItem = memo(function MessageItem({
         data-pending={row.kind === 'pending' ? row.pending.state : undefined}
         tabIndex={message ? -1 : undefined}
         role={message ? 'article' : undefined}
-        aria-label={message ? `${senderName}, ${formatFull(message.createdAt)}` : undefined}
+        data-mentions-me={mentionsMe || undefined}
+        aria-label={
+          message
+            ? `${senderName}, ${formatFull(message.createdAt)}${mentionsMe ? ', mentions you' : ''}`
+            : undefined
+        }
         aria-keyshortcuts={actionable ? 'Enter' : undefined}
         onContextMenu={onContextMenu}
         {...longPress}

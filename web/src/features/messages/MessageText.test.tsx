@@ -44,3 +44,38 @@ describe('MessageText', () => {
     expect(a.rel).toBe('noopener noreferrer');
   });
 });
+
+describe('mention chips', () => {
+  const names = new Set(['alice', 'bob', 'dana.k']);
+  const chips = (c: HTMLElement) =>
+    [...c.querySelectorAll('[data-testid="mention"]')].map((el) => ({
+      text: el.textContent,
+      me: el.classList.contains('mention--me'),
+    }));
+
+  it('draws members’ @names as chips, mine marked, the text unchanged', () => {
+    const text = 'ping @Alice and @bob, thanks @dana.k. — not alice@example.com or @zed';
+    const { container } = render(<MessageText text={text} names={names} me="bob" />);
+    expect(container.textContent).toBe(text);
+    expect(chips(container)).toEqual([
+      { text: '@Alice', me: false },
+      { text: '@bob', me: true },
+      { text: '@dana.k', me: false },
+    ]);
+  });
+
+  it('leaves a mention inside a link to the link, and shows markup around a mention as text', () => {
+    const text = '<b>@bob</b> see https://example.com/@alice';
+    const { container } = render(<MessageText text={text} names={names} me="bob" />);
+    expect(container.textContent).toBe(text);
+    expect(container.querySelectorAll('b')).toHaveLength(0);
+    expect(chips(container)).toEqual([{ text: '@bob', me: true }]);
+    expect(container.querySelector('a')!.textContent).toBe('https://example.com/@alice');
+  });
+
+  it('draws no chip until the members are known', () => {
+    const { container } = render(<MessageText text="hi @bob" me="bob" />);
+    expect(chips(container)).toEqual([]);
+    expect(container.textContent).toBe('hi @bob');
+  });
+});

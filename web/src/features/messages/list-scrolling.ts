@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useMemo, useRef, type RefObject } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import type { VirtuosoHandle } from 'react-virtuoso';
 import { errorMessage } from '../../lib/http.js';
 import { setNotice } from '../auth/session.js';
 import { useClient } from '../realtime/ChatContext.js';
 import { useConversationUi, useUiDispatch, type ConversationUi } from './conversation-ui.js';
+import { peekJump, useJumpRequests } from './jump-requests.js';
 import type { Row } from './rows.js';
 
 const selectJump = (s: ConversationUi) => s.jump;
@@ -52,9 +53,11 @@ export function useFollowingScroller(newestWindow: boolean, settleUntil: RefObje
 }
 
 /**
- * Jumps (a reply's quote, a pin, Up arrow): scrolls to a held message, or has the page around
- * it loaded first (the window is replaced and the list starts again there); then highlights
- * it for a moment. Returns where a new window should open, if it was loaded for a jump.
+ * Jumps (a reply's quote, a pin, Up arrow, a search result): scrolls to a held message, or has
+ * the page around it loaded first (the window is replaced and the list starts again there);
+ * then highlights it for a moment. Returns where a new window should open, if it was loaded
+ * for a jump. A jump asked for before the list existed (a search result opening its
+ * conversation) opens the list there at once when the message is held.
  */
 export function useJumps(
   conversationId: number,
@@ -66,7 +69,8 @@ export function useJumps(
   const client = useClient();
   const ui = useUiDispatch();
   const jump = useConversationUi(selectJump);
-  const target = useRef<{ seq: number; highlight: boolean } | null>(null);
+  const [initial] = useState(() => peekJump(conversationId));
+  const target = useRef(initial === null ? null : { seq: initial, highlight: true });
   const rowsNow = useRef(rows);
   rowsNow.current = rows;
   const started = useRef(onJump);
@@ -113,5 +117,18 @@ export function useJumps(
     target.current = null;
     if (landing.highlight) flash(landing.seq);
   }, [landing, flash]);
+
+  // Jumps asked for from outside the conversation; the first may have landed already.
+  const landedInitial = useRef(landing !== null && landing.seq === initial);
+  useJumpRequests(
+    conversationId,
+    useCallback(
+      (seq: number) => {
+        if (landedInitial.current && seq === initial) landedInitial.current = false;
+        else ui({ type: 'jump', seq, highlight: true });
+      },
+      [ui, initial],
+    ),
+  );
   return landing;
 }

@@ -1,9 +1,14 @@
-import type { Conversation, Message } from '../../../../protocol/schemas/conversations.js';
+import type {
+  Conversation,
+  Message,
+  NotifyLevel,
+} from '../../../../protocol/schemas/conversations.js';
 import type { User } from '../../../../protocol/schemas/users.js';
 import { navigate } from '../../lib/router.js';
 import { conversationTitle } from '../conversations/conversations-state.js';
 import type { ChatClient } from '../realtime/chat-client.js';
-import { markNotificationsAsked, mutedSet } from './preferences.js';
+import { markNotificationsAsked, soundEnabled } from './preferences.js';
+import { playNotificationSound } from './sound.js';
 
 export function notificationsSupported(): boolean {
   return typeof window !== 'undefined' && 'Notification' in window;
@@ -16,40 +21,71 @@ export async function askNotificationPermission(): Promise<NotificationPermissio
   return Notification.requestPermission();
 }
 
-/** Whether a new message deserves a desktop notification right now. */
-export function shouldNotify(opts: {
-  hidden: boolean;
-  permission: NotificationPermission | null;
-  muted: boolean;
+/** What decides whether a new message is worth telling about. */
+export interface AlertInput {
   mine: boolean;
   kind: Message['kind'];
-}): boolean {
-  return (
-    opts.hidden &&
-    opts.permission === 'granted' &&
-    !opts.muted &&
-    !opts.mine &&
-    opts.kind === 'text'
-  );
+  /** The conversation is muted (by me, on any device). */
+  muted: boolean;
+  /** My notification level for the conversation. */
+  notify: NotifyLevel;
+  /** The message mentions me (`message.mentions` holds my id). */
+  mentionsMe: boolean;
 }
 
-/** Shows a desktop notification for a message that arrived while the tab is hidden. */
+/**
+ * Whether the conversation's settings ask to be told of this message: someone else's text
+ * message, not muted; `all` → every one, `mentions` → those that mention me, `none` → none.
+ */
+export function wantsAlert(a: AlertInput): boolean {
+  if (a.mine || a.kind !== 'text' || a.muted) return false;
+  return a.notify === 'all' || (a.notify === 'mentions' && a.mentionsMe);
+}
+
+/** Whether a new message deserves a desktop notification right now. */
+export function shouldNotify(
+  a: AlertInput & { hidden: boolean; permission: NotificationPermission | null },
+): boolean {
+  return a.hidden && a.permission === 'granted' && wantsAlert(a);
+}
+
+/**
+ * Whether to play the sound: the user wants sounds, the settings ask for this message, and it
+ * is not in the conversation on screen (hidden tab, or another conversation open).
+ */
+export function shouldPlaySound(
+  a: AlertInput & { soundOn: boolean; hidden: boolean; viewing: boolean },
+): boolean {
+  return a.soundOn && (a.hidden || !a.viewing) && wantsAlert(a);
+}
+
+/** Tells about a message from someone else that arrived live: notification and sound. */
 export function notifyIncoming(
   client: ChatClient,
   me: User,
   m: Message,
   c: Conversation | undefined,
 ): void {
+  const input: AlertInput = {
+    mine: m.senderId === me.id,
+    kind: m.kind,
+    muted: c?.muted ?? false,
+    notify: c?.notify ?? 'all',
+    mentionsMe: m.mentions.includes(me.id),
+  };
   const hidden = document.visibilityState === 'hidden' || !document.hasFocus();
+  const viewing = location.pathname === `/c/${m.conversationId}`;
+  if (shouldPlaySound({ ...input, soundOn: soundEnabled(), hidden, viewing })) {
+    playNotificationSound();
+  }
   const permission = notificationsSupported() ? Notification.permission : null;
-  const muted = (c?.muted ?? false) || mutedSet(me.id).has(m.conversationId);
-  if (!shouldNotify({ hidden, permission, muted, mine: m.senderId === me.id, kind: m.kind }))
-    return;
+  if (!shouldNotify({ ...input, hidden, permission })) return;
   const sender = client.store.getState().users[m.senderId]?.displayName ?? 'New message';
-  const title = c && c.kind === 'group' ? `${sender} in ${conversationTitle(c)}` : sender;
+  const where = c && c.kind === 'group' ? ` in ${conversationTitle(c)}` : '';
+  const title = input.mentionsMe ? `${sender} mentioned you${where}` : `${sender}${where}`;
   const body = m.body.length > 160 ? `${m.body.slice(0, 157)}…` : m.body;
   try {
-    const n = new Notification(title, { body, tag: `parley-${m.conversationId}`, silent: false });
+    const n = new Notification(title, { body, tag: `parley-${m.conversationId}`, silent: true });
     n.onclick = () => {
       window.focus();
       navigate(`/c/${m.conversationId}`);

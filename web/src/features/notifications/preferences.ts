@@ -1,7 +1,8 @@
 import { useSyncExternalStore } from 'react';
 
-// Per-browser preferences (never tokens): muted conversations and whether we asked about
-// desktop notifications. The protocol has no mute setting, so muting is kept here.
+// Per-browser preferences (never tokens): the notification sound, and whether we asked about
+// desktop notifications. Muting and notification levels live on the server now (they follow the
+// user to every device); what an earlier version muted in this browser is moved there once.
 const listeners = new Set<() => void>();
 const cache = new Map<string, string | null>();
 
@@ -41,39 +42,38 @@ const subscribe = (l: () => void) => {
 };
 
 const mutedKey = (userId: number) => `parley.muted.${userId}`;
-const parsedMuted = new Map<string, { raw: string | null; set: ReadonlySet<number> }>();
 
-/** Conversations muted in this browser by this user. */
-export function mutedSet(userId: number): ReadonlySet<number> {
-  const key = mutedKey(userId);
-  const raw = read(key);
-  const held = parsedMuted.get(key);
-  if (held && held.raw === raw) return held.set;
-  let ids: number[] = [];
+/** Conversations an earlier version muted in this browser only (to move to the server). */
+export function legacyMutedIds(userId: number): number[] {
+  const raw = read(mutedKey(userId));
+  if (!raw) return [];
   try {
-    const v: unknown = raw ? JSON.parse(raw) : [];
-    if (Array.isArray(v)) ids = v.filter((x): x is number => typeof x === 'number');
+    const v: unknown = JSON.parse(raw);
+    return Array.isArray(v) ? v.filter((x): x is number => Number.isInteger(x) && x > 0) : [];
   } catch {
-    ids = [];
+    return [];
   }
-  const set = new Set(ids);
-  parsedMuted.set(key, { raw, set });
-  return set;
 }
 
-export function setMuted(userId: number, conversationId: number, muted: boolean): void {
-  const next = new Set(mutedSet(userId));
-  if (muted) next.add(conversationId);
-  else next.delete(conversationId);
-  write(mutedKey(userId), JSON.stringify([...next]));
+export function clearLegacyMuted(userId: number): void {
+  cache.set(mutedKey(userId), null);
+  try {
+    localStorage.removeItem(mutedKey(userId));
+  } catch {
+    /* nothing stored */
+  }
 }
 
-export function useMuted(userId: number): ReadonlySet<number> {
-  return useSyncExternalStore(
-    subscribe,
-    () => mutedSet(userId),
-    () => mutedSet(userId),
-  );
+const SOUND = 'parley.sound';
+/** Whether new messages make a sound (on unless turned off). */
+export function soundEnabled(): boolean {
+  return read(SOUND) !== '0';
+}
+export function setSoundEnabled(on: boolean): void {
+  write(SOUND, on ? '1' : '0');
+}
+export function useSoundEnabled(): boolean {
+  return useSyncExternalStore(subscribe, soundEnabled, soundEnabled);
 }
 
 const ASKED = 'parley.notifications.asked';

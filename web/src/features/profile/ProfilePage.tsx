@@ -11,6 +11,7 @@ import { authApi } from '../auth/api.js';
 import { signOut, updateMe } from '../auth/session.js';
 import { useMe } from '../realtime/ChatContext.js';
 import { usersApi } from '../users/api.js';
+import { NotificationPreferences } from '../notifications/NotificationPreferences.js';
 
 const ACCEPT = 'image/png,image/jpeg,image/gif,image/webp';
 
@@ -404,6 +405,10 @@ export function ProfilePage() {
         <section className="card">
           <h2>Password</h2>
           <PasswordForm />
+        </section>
+        <section className="card">
+          <h2>Notifications</h2>
+          <NotificationPreferences />
         </section>
         <section className="card">
           <h2>Where you are signed in</h2>
