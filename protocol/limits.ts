@@ -26,6 +26,10 @@ export const LIMITS = {
   replyExcerptMax: 200,
   /** Distinct members one message mentions (the first ones). */
   mentionsMax: 50,
+  /** Uploads one message may carry. */
+  attachmentsPerMessageMax: 10,
+  /** UTF-16 units of an upload's display name. */
+  fileNameMax: 255,
   accessTokenMinutes: 15,
   sessionMaxHours: 12,
   sessionRememberDays: 30,
@@ -39,6 +43,8 @@ export const AVATAR_DEFAULT_SIZE = 256;
 
 /** Name of the refresh cookie and the header that must come with it. */
 export const REFRESH_COOKIE = 'parley_refresh';
+/** The cookie that lets `<img src>` read files: the access token, scoped to /api/files. */
+export const FILES_COOKIE = 'parley_files';
 export const CLIENT_HEADER = 'x-parley-client';
 
 /** Typing ends by itself this long after the last `typing: true`. */

@@ -17,6 +17,7 @@ import type { Deps } from './context.js';
 import { AppError, validationFailed } from './errors.js';
 import { authRoutes } from './features/auth/auth.routes.js';
 import { fileRoutes } from './features/files/files.routes.js';
+import { uploadRoutes } from './features/files/uploads.routes.js';
 import { healthRoutes, type ReadinessCheck } from './features/health/health.routes.js';
 import { userRoutes } from './features/users/users.routes.js';
 import { conversationRoutes } from './features/conversations/conversations.routes.js';
@@ -137,6 +138,9 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
       headerPairs: 100,
     },
     throwFileSizeLimit: true,
+    // The client's file name whole, path included: uploads keep it for display only, with
+    // `/` and `\` replaced (never used as a path); busboy would otherwise cut it to its last part.
+    preservePath: true,
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -156,7 +160,11 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
           'REST API of the Parley chat server. Real-time events travel over Socket.IO at /socket.io; see the project docs.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          // The file routes also accept the access token in this cookie (for <img src>).
+          filesCookie: { type: 'apiKey', in: 'cookie', name: 'parley_files' },
+        },
       },
       security: [{ bearer: [] }],
     },
@@ -182,6 +190,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(messageChangeRoutes(deps));
   await app.register(searchRoutes(deps));
   await app.register(fileRoutes(deps));
+  await app.register(uploadRoutes(deps));
 
   const web = webRoot(deps);
   await app.register(fastifyStatic, {

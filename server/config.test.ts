@@ -99,6 +99,42 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     expectRefused('REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6379' });
   });
 
+  it('file storage settings', () => {
+    const s3 = { FILE_STORE: 's3', S3_BUCKET: 'parley-files' };
+    expectRefused('FILE_STORE', { FILE_STORE: 'ftp' });
+    expectRefused('FILE_STORE_SHARED', { FILE_STORE_SHARED: 'maybe' });
+    expectRefused('S3_BUCKET', { FILE_STORE: 's3' });
+    for (const bucket of ['Upper', 'a', 'has space', 'x'.repeat(64), '-start']) {
+      expectRefused('S3_BUCKET', { FILE_STORE: 's3', S3_BUCKET: bucket });
+    }
+    expectRefused('S3_ENDPOINT', { ...s3, S3_ENDPOINT: 'not a url' });
+    expectRefused('S3_ENDPOINT', { ...s3, S3_ENDPOINT: 'ftp://s3.example.test' });
+    expectRefused('S3_REGION', { ...s3, S3_REGION: 'us east' });
+    expectRefused('S3_SECRET_ACCESS_KEY', { ...s3, S3_ACCESS_KEY_ID: 'key' });
+    expectRefused('S3_ACCESS_KEY_ID', { ...s3, S3_SECRET_ACCESS_KEY: 'secret' });
+    expectRefused('S3_FORCE_PATH_STYLE', { ...s3, S3_FORCE_PATH_STYLE: 'sometimes' });
+    for (const prefix of ['no-slash', '/abs/', '../up/', 'a//b/']) {
+      expectRefused('S3_PREFIX', { ...s3, S3_PREFIX: prefix });
+    }
+    const file = path.join(freshDir(), 'file.txt');
+    writeFileSync(file, 'x');
+    expectRefused('FILE_STORE_DIR', { FILE_STORE_DIR: path.join(file, 'files') });
+  });
+
+  it('local file storage on several nodes unless the folder is said to be shared', () => {
+    const cluster = {
+      DATABASE_URL: 'postgres://db.example.test/parley',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    };
+    expectRefused('FILE_STORE', cluster);
+    expectRefused('FILE_STORE', { ...cluster, FILE_STORE: 'local' });
+    expectRefused('FILE_STORE', { ...cluster, FILE_STORE_SHARED: 'false' });
+    const shared = loadConfig({ ...base(), ...cluster, FILE_STORE_SHARED: 'true' });
+    expect(shared.fileStore).toMatchObject({ kind: 'local', shared: true });
+    const s3 = loadConfig({ ...base(), ...cluster, FILE_STORE: 's3', S3_BUCKET: 'files' });
+    expect(s3.fileStore.kind).toBe('s3');
+  });
+
   it('WEB_ROOT that is missing, not a directory or has no index.html', () => {
     const empty = freshDir();
     const file = path.join(freshDir(), 'file.txt');
@@ -141,6 +177,59 @@ describe('loadConfig accepts good values', () => {
     });
     expect(c.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
     expect(c.webRoot).toBeNull();
+  });
+
+  it('keeps files on local disk in DATA_DIR by default, with a 1 GB quota and 24 h expiry', () => {
+    const env = base();
+    const c = loadConfig(env);
+    expect(c.fileStore).toEqual({ kind: 'local', dir: path.resolve(env.DATA_DIR), shared: false });
+    expect(c.uploads).toEqual({
+      quotaBytes: 1024 * 1024 * 1024,
+      expiryMs: 24 * 3600 * 1000,
+      sweepIntervalMs: 300_000,
+    });
+    expect(c.rateLimits.attachmentsPerHour).toBe(600);
+    expect(c.rateLimits.uploadsPerHour).toBe(60);
+    const dir = path.join(freshDir(), 'files');
+    expect(loadConfig({ ...base(), FILE_STORE_DIR: dir }).fileStore).toMatchObject({ dir });
+    expect(statSync(dir).isDirectory()).toBe(true);
+  });
+
+  it('reads the S3 settings', () => {
+    const c = loadConfig({
+      ...base(),
+      FILE_STORE: 'S3',
+      S3_BUCKET: 'parley-files',
+      S3_ENDPOINT: 'https://minio.example.test:9000/',
+      S3_REGION: 'eu-west-3',
+      S3_ACCESS_KEY_ID: 'AKIA',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_PREFIX: 'chat/files/',
+      UPLOAD_QUOTA_MB: '0.5',
+      UPLOAD_EXPIRY_MINUTES: '0.01',
+      UPLOAD_SWEEP_SECONDS: '0.2',
+    });
+    expect(c.fileStore).toEqual({
+      kind: 's3',
+      bucket: 'parley-files',
+      endpoint: 'https://minio.example.test:9000',
+      region: 'eu-west-3',
+      accessKeyId: 'AKIA',
+      secretAccessKey: 'secret',
+      forcePathStyle: true,
+      prefix: 'chat/files/',
+    });
+    expect(c.uploads).toEqual({ quotaBytes: 524288, expiryMs: 600, sweepIntervalMs: 200 });
+    const aws = loadConfig({ ...base(), FILE_STORE: 's3', S3_BUCKET: 'b.example' });
+    expect(aws.fileStore).toMatchObject({
+      endpoint: null,
+      region: 'us-east-1',
+      accessKeyId: null,
+      secretAccessKey: null,
+      forcePathStyle: false,
+      prefix: '',
+    });
   });
 
   it('reads the sign-in limits', () => {

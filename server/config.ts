@@ -283,7 +283,10 @@ function fileStoreVar(env: Env, dataDir: string, redisUrl: string | null): FileS
   }
   const prefix = env.S3_PREFIX ?? '';
   if (!/^([A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*$/.test(prefix) || prefix.length > 200) {
-    fail('S3_PREFIX', `must be empty or folder names ending in "/", e.g. "parley/", got "${prefix}"`);
+    fail(
+      'S3_PREFIX',
+      `must be empty or folder names ending in "/", e.g. "parley/", got "${prefix}"`,
+    );
   }
   return {
     kind: 's3',

@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { createDeps } from './deps.js';
 import { attachRealtime, type Realtime } from './realtime/gateway.js';
 import { createCluster, type Cluster } from './cluster/cluster.js';
+import { startUploadSweeper } from './features/files/sweep-uploads.js';
 
 /** A running Parley node: its HTTP app, its services and how to stop it. */
 export interface ParleyServer {
@@ -49,7 +50,15 @@ export async function startParley(
   const app = await buildApp(deps, { readinessChecks: cluster ? [cluster.readiness] : [] });
   const realtime = attachRealtime(app, deps, { adapter: cluster?.adapter });
   cluster?.start(deps);
+  const sweeper = startUploadSweeper(deps);
+  // A store that does not answer yet is not fatal (it may come up later); say so once.
+  deps.files
+    .check()
+    .catch((err: unknown) =>
+      log.warn({ err, store: deps.files.kind }, 'the file store does not answer'),
+    );
   app.addHook('preClose', async () => {
+    sweeper.stop();
     await realtime.close();
     await cluster?.close();
   });
@@ -68,7 +77,8 @@ export async function startParley(
       closed ??= app
         .close()
         .then(() => deps.commits?.close())
-        .then(() => database.close());
+        .then(() => database.close())
+        .finally(() => deps.files.close());
       return closed;
     },
   };

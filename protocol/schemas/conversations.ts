@@ -244,8 +244,37 @@ export const ChangesPage = z
   .meta({ id: 'ChangesPage' });
 export type ChangesPage = z.infer<typeof ChangesPage>;
 
+/**
+ * The body of a send: `MessageBody`'s rules, except that it may be empty (after trimming) when
+ * the message carries attachments; the send schemas check that with `attachmentIds`.
+ */
+export const SentBody = PlainText(Text({ trim: true, max: LIMITS.messageBodyMax })).refine(
+  (v) => v === '' || hasVisibleCharacter(v),
+  { message: 'must contain a visible character' },
+);
+
+/** Uploads to attach to a message (`POST /api/uploads`), at most 10, each once. */
+export const AttachmentIds = z
+  .array(Id)
+  .max(
+    LIMITS.attachmentsPerMessageMax,
+    `must list at most ${LIMITS.attachmentsPerMessageMax} uploads`,
+  )
+  .refine((ids) => new Set(ids).size === ids.length, { message: 'must not list an upload twice' });
+
+/** A body may be empty only on a message with attachments. */
+const hasTextOrFiles = (p: { body: string; attachmentIds?: number[] | undefined }) =>
+  p.body !== '' || (p.attachmentIds?.length ?? 0) > 0;
+const emptyBody = { message: 'must not be empty', path: ['body'] };
+
 export const PostMessageInput = z
-  .strictObject({ clientId: ClientId.optional(), body: MessageBody, replyToId: Id.optional() })
+  .strictObject({
+    clientId: ClientId.optional(),
+    body: SentBody,
+    replyToId: Id.optional(),
+    attachmentIds: AttachmentIds.optional(),
+  })
+  .refine(hasTextOrFiles, emptyBody)
   .meta({ id: 'PostMessageInput' });
 export type PostMessageInput = z.infer<typeof PostMessageInput>;
 
@@ -253,12 +282,15 @@ export const ReadInput = z.strictObject({ seq: Seq }).meta({ id: 'ReadInput' });
 export type ReadInput = z.infer<typeof ReadInput>;
 
 // Socket payloads (client → server).
-export const SendMessagePayload = z.strictObject({
-  conversationId: Id,
-  clientId: ClientId,
-  body: MessageBody,
-  replyToId: Id.optional(),
-});
+export const SendMessagePayload = z
+  .strictObject({
+    conversationId: Id,
+    clientId: ClientId,
+    body: SentBody,
+    replyToId: Id.optional(),
+    attachmentIds: AttachmentIds.optional(),
+  })
+  .refine(hasTextOrFiles, emptyBody);
 export type SendMessagePayload = z.infer<typeof SendMessagePayload>;
 
 export const CursorPayload = z.strictObject({ conversationId: Id, seq: Seq });

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { FILES_COOKIE } from '../../protocol/limits.js';
 import type { Actor, Deps, RequestMeta } from '../context.js';
 import { AppError } from '../errors.js';
 import { authenticate } from '../features/auth/authenticate.js';
@@ -23,6 +24,22 @@ export function requireAuth(deps: Deps) {
     const token = bearerToken(request);
     if (!token)
       throw new AppError('unauthorized', 'Sign in first: send Authorization: Bearer <accessToken>');
+    request.actor = await authenticate(deps, token);
+  };
+}
+
+/**
+ * For the file routes only: the bearer token, or else the `parley_files` cookie (the same
+ * access token, which the browser sends with `<img src>`); checked exactly like requireAuth.
+ */
+export function requireAuthOrFilesCookie(deps: Deps) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const token = bearerToken(request) ?? request.cookies[FILES_COOKIE];
+    if (!token)
+      throw new AppError(
+        'unauthorized',
+        'Sign in first: send Authorization: Bearer <accessToken> (or the parley_files cookie)',
+      );
     request.actor = await authenticate(deps, token);
   };
 }

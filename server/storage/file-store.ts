@@ -8,7 +8,8 @@ import { S3FileStore } from './s3-store.js';
  * two-hex-digit shard, 32 hex digits (128 random bits) and an optional fixed suffix. Every store
  * refuses any other key, so nothing a client sends can name a path or an object.
  */
-export const OBJECT_KEY = /^(avatars|uploads)\/([0-9a-f]{2}\/)?[0-9a-f]{32}(-[a-z0-9]{1,16})?(\.[a-z]{1,8})?$/;
+export const OBJECT_KEY =
+  /^(avatars|uploads)\/([0-9a-f]{2}\/)?[0-9a-f]{32}(-[a-z0-9]{1,16})?(\.[a-z]{1,8})?$/;
 
 /** Throws unless the key is one the server could have made. */
 export function checkKey(key: string): void {

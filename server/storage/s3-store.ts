@@ -18,7 +18,9 @@ const PART_BYTES = 5 * 1024 * 1024;
 
 function isMissing(err: unknown): boolean {
   if (err instanceof S3ServiceException) {
-    return err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata.httpStatusCode === 404;
+    return (
+      err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata.httpStatusCode === 404
+    );
   }
   return false;
 }

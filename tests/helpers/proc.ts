@@ -103,6 +103,8 @@ export class ParleyProcess {
       SOCKET_EVENTS_PER_SECOND: '5000',
       RATE_LIMIT_SIGNUPS_PER_HOUR: '100000',
       MAX_SOCKETS_PER_USER: '64',
+      // The nodes of a deployment share its DATA_DIR, so local file storage is shared.
+      FILE_STORE_SHARED: 'true',
       ...this.opts.env,
       ...extra,
     };

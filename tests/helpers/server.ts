@@ -30,6 +30,8 @@ export function testEnv(
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
+    // Nodes of one test share its DATA_DIR, so local file storage is shared when they cluster.
+    FILE_STORE_SHARED: 'true',
     ...env,
   };
 }

@@ -36,7 +36,9 @@ export const attachments: CodeMigration = {
         db,
       );
     } else {
-      await sql`alter table files modify width integer null, modify height integer null`.execute(db);
+      await sql`alter table files modify width integer null, modify height integer null`.execute(
+        db,
+      );
     }
 
     const columns: Array<[string, 'bigint' | 'smallint' | 'varchar(64)' | 'varchar(255)']> = [

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CLIENT_HEADER, REFRESH_COOKIE } from '../../../protocol/limits.js';
+import { CLIENT_HEADER, FILES_COOKIE, REFRESH_COOKIE } from '../../../protocol/limits.js';
 import {
   AuthResult,
   LoginInput,
@@ -53,6 +53,33 @@ function setRefreshCookie(
 /** Clears the cookie with the attributes it was set with, Secure included. */
 function clearRefreshCookie(deps: Deps, request: FastifyRequest, reply: FastifyReply): void {
   reply.clearCookie(REFRESH_COOKIE, cookieOptions(deps, request));
+  clearFilesCookie(deps, request, reply);
+}
+
+const FILES_PATH = '/api/files';
+
+/**
+ * The files cookie: a copy of the access token that only the file routes see (Path=/api/files),
+ * living exactly as long as the token, so that `<img src>` in the web client can load files
+ * (an image request cannot carry a bearer header). SameSite=Strict keeps it off cross-site
+ * requests; those routes only read, and check the token and its session like any other call.
+ */
+function setFilesCookie(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  accessToken: string,
+  until: number,
+): void {
+  reply.setCookie(FILES_COOKIE, accessToken, {
+    ...cookieOptions(deps, request),
+    path: FILES_PATH,
+    expires: new Date(until),
+  });
+}
+
+function clearFilesCookie(deps: Deps, request: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(FILES_COOKIE, { ...cookieOptions(deps, request), path: FILES_PATH });
 }
 
 /** The refresh cookie is only honoured with the client header, which a cross-site form cannot set. */
@@ -83,6 +110,7 @@ export function authRoutes(deps: Deps) {
       async (request, reply) => {
         const { user, tokens } = await register(deps, request.body, metaOf(request));
         setRefreshCookie(deps, request, reply, tokens.refreshToken, tokens.sessionExpiresAt);
+        setFilesCookie(deps, request, reply, tokens.accessToken, tokens.expiresAt);
         return reply
           .code(201)
           .send({ user, accessToken: tokens.accessToken, expiresAt: iso(tokens.expiresAt) });
@@ -102,6 +130,7 @@ export function authRoutes(deps: Deps) {
       async (request, reply) => {
         const { user, tokens } = await login(deps, request.body, metaOf(request));
         setRefreshCookie(deps, request, reply, tokens.refreshToken, tokens.sessionExpiresAt);
+        setFilesCookie(deps, request, reply, tokens.accessToken, tokens.expiresAt);
         return { user, accessToken: tokens.accessToken, expiresAt: iso(tokens.expiresAt) };
       },
     );
@@ -125,6 +154,7 @@ export function authRoutes(deps: Deps) {
         try {
           const r = await refresh(deps, token);
           setRefreshCookie(deps, request, reply, r.refreshToken, r.sessionExpiresAt);
+          setFilesCookie(deps, request, reply, r.accessToken, r.expiresAt);
           return { accessToken: r.accessToken, expiresAt: iso(r.expiresAt) };
         } catch (err) {
           if (

@@ -7,6 +7,8 @@ import type {
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/database.js';
 import { iso } from '../../lib/time.js';
+import { groupAttachments } from '../files/attachment.presenter.js';
+import { attachmentsOf } from '../files/attachments.queries.js';
 import { groupReactions, toMessage } from '../messages/message.presenter.js';
 import {
   lastMessages,
@@ -67,16 +69,22 @@ async function loadBases(
   ]);
   const lastRows = [...lasts.values()].filter((m) => m.deleted_at === null);
   const lastTexts = lastRows.filter((m) => m.kind === 'text').map((m) => m.id);
-  const [users, reactions, replyTargets, mentions] = await Promise.all([
+  const [users, reactions, replyTargets, attachments, mentions] = await Promise.all([
     usersByIds(db, [...partners.values()].flat()),
     reactionsOf(db, lastTexts),
     replyTargetsOf(
       db,
       lastRows.flatMap((m) => (m.reply_to_id === null ? [] : [m.reply_to_id])),
     ),
+    attachmentsOf(db, lastTexts),
     mentionsOf(db, lastTexts),
   ]);
-  const extras = { reactions: groupReactions(reactions), replyTargets, mentions };
+  const extras = {
+    reactions: groupReactions(reactions),
+    replyTargets,
+    attachments: groupAttachments(attachments),
+    mentions,
+  };
   const bases = new Map<number, Base>();
   for (const row of rows) {
     const last = lasts.get(row.id) ?? null;

@@ -2,6 +2,7 @@ import { sql, type Selectable, type Updateable } from 'kysely';
 import type { DatabaseKind } from '../../config.js';
 import { escapeLike, type Db } from '../../db/database.js';
 import type { ConversationsTable, MembersTable } from '../../db/schema.js';
+import { conversationFileKeys } from '../files/attachments.queries.js';
 import { unindexConversation } from '../search/search.queries.js';
 import type { UserRow } from '../users/users.queries.js';
 
@@ -92,10 +93,19 @@ export async function updateConversation(
   await trx.updateTable('conversations').set(patch).where('id', '=', id).execute();
 }
 
-/** Deletes a conversation; its members and messages go with it (ON DELETE CASCADE). */
-export async function deleteConversation(trx: Db, kind: DatabaseKind, id: number): Promise<void> {
+/**
+ * Deletes a conversation; its members, messages and file rows go with it (ON DELETE CASCADE).
+ * Returns the stored objects of its files, for the caller to remove once this has committed.
+ */
+export async function deleteConversation(
+  trx: Db,
+  kind: DatabaseKind,
+  id: number,
+): Promise<string[]> {
+  const files = await conversationFileKeys(trx, id);
   await unindexConversation(trx, kind, id);
   await trx.deleteFrom('conversations').where('id', '=', id).execute();
+  return files;
 }
 
 /**

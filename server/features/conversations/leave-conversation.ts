@@ -1,6 +1,7 @@
 import type { Actor, Deps } from '../../context.js';
 import { AppError } from '../../errors.js';
 import type { DomainEvent, Outcome } from '../../events.js';
+import { discardObjects } from '../files/discard.js';
 import { loadAsMember } from './conversation.policy.js';
 import { groupChangedEvents } from './conversation-events.js';
 import {
@@ -31,11 +32,12 @@ export async function leaveConversation(
     await lockConversation(trx, deps.dbKind, id);
     const members = await listMemberRows(trx, id);
     const me = members.find((m) => m.user_id === actor.userId);
-    if (!me) return { deleted: false, messages: [] as MessageRow[], changed: [] as number[] };
+    const none = { files: [] as string[], changed: [] as number[] };
+    if (!me) return { ...none, deleted: false, messages: [] as MessageRow[] };
     await deleteMember(trx, id, actor.userId);
     if (members.length === 1) {
-      await deleteConversation(trx, deps.dbKind, id);
-      return { deleted: true, messages: [], changed: [] };
+      const files = await deleteConversation(trx, deps.dbKind, id);
+      return { ...none, files, deleted: true, messages: [] };
     }
     const messages = [
       await appendSystemMessage(trx, deps, id, actor.userId, 'member_left', actor.userId),
@@ -51,8 +53,9 @@ export async function leaveConversation(
       );
       changed.push(next.user_id);
     }
-    return { deleted: false, messages, changed };
+    return { ...none, deleted: false, messages, changed };
   });
+  await discardObjects(deps, result.files);
 
   const events: DomainEvent[] = [
     { type: 'conversation.removed', conversationId: id, userIds: [actor.userId] },

@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { AppError } from '../../errors.js';
 
 /** Image types accepted for upload, judged from the bytes only. */
@@ -108,3 +108,102 @@ export async function renderSquares(
     })),
   );
 }
+
+/** Most frames of an animation we agree to decode (a GIF with thousands is a bomb). */
+export const MAX_FRAMES = 1000;
+
+/** Longest side of a thumbnail, in pixels. */
+export const THUMBNAIL_EDGE = 400;
+
+/** An uploaded image made safe to serve: re-encoded upright, without metadata. */
+export interface CleanImage {
+  bytes: Buffer;
+  /** Of one frame, upright. */
+  width: number;
+  height: number;
+  /** A WebP of the first frame, at most THUMBNAIL_EDGE on its longest side. */
+  thumbnail: Buffer;
+}
+
+const tooManyFrames = (frames: number) =>
+  new AppError(
+    'payload_too_large',
+    `The animation has ${frames} frames; at most ${MAX_FRAMES} are accepted`,
+  );
+
+/** Re-encodes in the input's own format; animations stay animated. */
+function encodeAs(image: Sharp, mime: string): Sharp {
+  switch (mime) {
+    case 'image/png':
+      return image.png({ compressionLevel: 6 });
+    case 'image/jpeg':
+      return image.jpeg({ quality: 90 });
+    case 'image/gif':
+      return image.gif();
+    default:
+      return image.webp({ quality: 90 });
+  }
+}
+
+/**
+ * Makes an uploaded PNG, JPEG, GIF or WebP safe to serve inline: its header is read first, and
+ * an image over MAX_INPUT_PIXELS (per frame, or all frames together) or MAX_FRAMES is refused
+ * with 413 before a pixel is decoded; then it is decoded (every frame of an animation), turned
+ * upright by its EXIF orientation and re-encoded in its own format with no metadata at all
+ * (EXIF, GPS, XMP, IPTC, ICC), so nothing but pixels survives: not a script appended to a GIF,
+ * nor a camera's position. Undecodable data is refused with 415.
+ */
+export async function cleanImage(bytes: Uint8Array, mime: string): Promise<CleanImage> {
+  let width: number | undefined;
+  let height: number | undefined;
+  let pages: number;
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
+    ({ width, height } = meta);
+    pages = meta.pages ?? 1;
+  } catch {
+    throw undecodable();
+  }
+  if (!width || !height) throw undecodable();
+  if (width * height > MAX_INPUT_PIXELS) throw tooManyPixels(width, height);
+  if (pages > MAX_FRAMES) throw tooManyFrames(pages);
+  if (width * height * pages > MAX_INPUT_PIXELS) {
+    throw new AppError(
+      'payload_too_large',
+      `The animation has ${pages} frames of ${width}×${height} pixels; at most ${MAX_INPUT_PIXELS / 1_000_000} megapixels are accepted in all`,
+    );
+  }
+  try {
+    const input = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' } as const;
+    const [stored, thumbnail] = await Promise.all([
+      encodeAs(
+        sharp(bytes, { ...input, pages: pages > 1 ? -1 : 1 })
+          .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+          .rotate(),
+        mime,
+      ).toBuffer({ resolveWithObject: true }),
+      sharp(bytes, { ...input, pages: 1, page: 0 })
+        .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+        .rotate()
+        .resize(THUMBNAIL_EDGE, THUMBNAIL_EDGE, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 80 })
+        .toBuffer(),
+    ]);
+    const { info } = stored;
+    return {
+      bytes: stored.data,
+      width: info.width,
+      height: info.pageHeight ?? info.height,
+      thumbnail,
+    };
+  } catch (err) {
+    if (isPixelLimitError(err)) throw tooManyPixels();
+    throw undecodable();
+  }
+}
+
+const undecodable = () =>
+  new AppError(
+    'unsupported_media_type',
+    'The file looks like an image (by its content) but cannot be decoded',
+  );

@@ -8,6 +8,9 @@ import type { DomainEvent, Outcome } from '../../events.js';
 import { visibleToOutsiders } from '../conversations/conversation.policy.js';
 import { presentForMembers } from '../conversations/conversation.presenter.js';
 import { findConversation, listMemberRows } from '../conversations/conversations.queries.js';
+import { groupAttachments } from '../files/attachment.presenter.js';
+import { selectAttachmentsOf } from '../files/attachments.queries.js';
+import { discardObjects } from '../files/discard.js';
 import { groupReactions, ReceiptView, toMessage } from './message.presenter.js';
 import {
   deleteMentionsOf,
@@ -57,6 +60,8 @@ export interface Change {
   touchesReplies: boolean;
   /** The members the message mentions now (edits compute them again; deletions clear them). */
   mentions?: number[];
+  /** Stored objects to remove once the change is committed (a deletion's files). */
+  discard?: string[];
 }
 
 /**
@@ -77,6 +82,8 @@ interface Changed {
   messages: Message[];
   members: Array<{ user_id: number; delivered_seq: number; read_seq: number }>;
   lastSeq: number;
+  /** Stored objects to remove after the commit. */
+  discard: string[];
 }
 
 const noSuchMessage = () => notFound('No such message');
@@ -116,7 +123,12 @@ function* changeSteps(
     now: deps.now(),
   });
   const members = yield* rowsOf(selectMemberReads(db, conversation.id));
-  const base = { before: message, members, lastSeq: Number(conversation.last_seq) };
+  const base = {
+    before: message,
+    members,
+    lastSeq: Number(conversation.last_seq),
+    discard: change?.discard ?? [],
+  };
   if (!change) {
     return {
       ...base,
@@ -166,11 +178,13 @@ function* presentSteps(
   const reactions = texts.length ? yield* rowsOf(selectReactionsOf(db, texts)) : [];
   const mentions = texts.length ? yield* rowsOf(selectMentionsOf(db, texts)) : [];
   const replyTargets = targets.length ? yield* rowsOf(selectReplyTargets(db, targets)) : [];
+  const attachments = texts.length ? yield* rowsOf(selectAttachmentsOf(db, texts)) : [];
   const view = new ReceiptView(cursors);
   const extras = {
     reactions: groupReactions(reactions),
     mentions: groupMentions(mentions),
     replyTargets: new Map(replyTargets.map((t) => [t.id, t])),
+    attachments: groupAttachments(attachments),
   };
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => {
@@ -193,6 +207,8 @@ export async function changeMessage(
   const done = await runSteps(deps.db, deps.commits, (db) =>
     changeSteps(db, deps, actor, messageId, decide),
   );
+  // Only once the rows are gone for good: a rolled-back deletion keeps its files.
+  if (done.discard.length) await discardObjects(deps, done.discard);
   const message = done.messages[0];
   if (!message) throw noSuchMessage();
   if (!done.changed) return { data: message, events: [] };

@@ -1,7 +1,12 @@
 import type { Message } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
 import type { Outcome } from '../../events.js';
-import { affectedBy } from '../../db/steps.js';
+import { affectedBy, rowsOf } from '../../db/steps.js';
+import {
+  deleteMessageFiles,
+  objectKeysOf,
+  selectMessageFiles,
+} from '../files/attachments.queries.js';
 import { unindexStatement } from '../search/search.queries.js';
 import { changeMessage } from './change-message.js';
 import { checkDelete } from './message.policy.js';
@@ -9,7 +14,8 @@ import { deleteReactionsOf } from './messages.queries.js';
 
 /**
  * Deletes a text message, leaving a tombstone: it keeps its id, seq and sender; its body,
- * reactions, reply and pin are gone. Deleting it again changes nothing.
+ * reactions, reply, pin and files are gone (the stored objects are removed after the commit).
+ * Deleting it again changes nothing.
  */
 export function deleteMessage(
   deps: Deps,
@@ -23,10 +29,13 @@ export function deleteMessage(
     yield* affectedBy(deleteReactionsOf(db, message.id));
     // Never found again (taken out whether or not search is on now: it may have been before).
     yield* affectedBy(unindexStatement(db, c.kind, message.id));
+    const files = yield* rowsOf(selectMessageFiles(db, message.id));
+    if (files.length) yield* affectedBy(deleteMessageFiles(db, message.id));
     return {
       patch: { body: '', deleted_at: now, reply_to_id: null, pinned_by: null, pinned_at: null },
       touchesReplies: true,
       mentions: [],
+      discard: objectKeysOf(files),
     };
   });
 }

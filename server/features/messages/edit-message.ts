@@ -3,7 +3,8 @@ import type { Actor, Deps } from '../../context.js';
 import { validationFailed } from '../../errors.js';
 import type { Outcome } from '../../events.js';
 import { mentionedIds } from '../../../protocol/mentions.js';
-import { affectedBy, rowsOf } from '../../db/steps.js';
+import { affectedBy, firstOf, rowsOf } from '../../db/steps.js';
+import { selectMessageFiles } from '../files/attachments.queries.js';
 import { indexStatement, unindexStatement } from '../search/search.queries.js';
 import { changeMessage } from './change-message.js';
 import { selectMemberKeys } from './messages.queries.js';
@@ -11,9 +12,8 @@ import { checkEdit } from './message.policy.js';
 
 /**
  * The sender replaces the body of their text message (`editedAt` set; mentions computed
- * again). The same body again
- * changes nothing. Only a message with attachments may be left without text, and messages
- * have none yet, so an empty body is refused.
+ * again); its attachments stay as they are. The same body again changes nothing. Only a
+ * message with attachments may be left without text.
  */
 export function editMessage(
   deps: Deps,
@@ -23,7 +23,12 @@ export function editMessage(
 ): Promise<Outcome<Message>> {
   return changeMessage(deps, actor, messageId, function* ({ db, kind, indexed, message, now }) {
     checkEdit(message, actor.userId);
-    if (body === '') throw validationFailed({ body: 'must not be empty' });
+    if (body === '' && !(yield* firstOf(selectMessageFiles(db, message.id).limit(1)))) {
+      throw validationFailed(
+        { body: 'must not be empty' },
+        'Only a message with attachments may be left without text',
+      );
+    }
     if (body === message.body) return null;
     // Mentions are computed again, from the members at this moment.
     const mentions = body.includes('@')

@@ -1,5 +1,10 @@
 import { LIMITS } from '../../../protocol/limits.js';
-import type { Message, MessageStatus, Reaction } from '../../../protocol/schemas/conversations.js';
+import type {
+  Attachment,
+  Message,
+  MessageStatus,
+  Reaction,
+} from '../../../protocol/schemas/conversations.js';
 import { iso, isoOrNull } from '../../lib/time.js';
 import type { MemberCursor } from '../conversations/conversations.queries.js';
 import type { MessageRow, ReplyTarget } from './messages.queries.js';
@@ -59,11 +64,12 @@ function parseMeta(meta: string | null): Record<string, unknown> | null {
   }
 }
 
-/** What a message shows beyond its own row: its reactions and the message it answers. */
+/** What a message shows beyond its own row: reactions, the message it answers, mentions, files. */
 export interface MessageExtras {
   reactions?: ReadonlyMap<number, Reaction[]>;
   replyTargets?: ReadonlyMap<number, ReplyTarget>;
   mentions?: ReadonlyMap<number, number[]>;
+  attachments?: ReadonlyMap<number, Attachment[]>;
 }
 
 /** The first code points of a body, as a reply quotes it ("" once the message is deleted). */
@@ -107,7 +113,7 @@ export function toMessage(
       deleted || row.pinned_by === null || row.pinned_at === null
         ? null
         : { by: row.pinned_by, at: iso(row.pinned_at) },
-    attachments: [],
+    attachments: deleted ? [] : (extras.attachments?.get(row.id) ?? []),
   };
 }
 

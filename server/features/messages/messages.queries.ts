@@ -5,6 +5,7 @@ import type { Db } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
 import { mentionedIds } from '../../../protocol/mentions.js';
 import { memberIds } from '../conversations/conversations.queries.js';
+import { attach, attachSqlite, type AttachmentRow } from '../files/attachments.queries.js';
 import { indexMessage, indexMessageSqlite } from '../search/search.queries.js';
 import type { MessagesTable } from '../../db/schema.js';
 
@@ -21,6 +22,8 @@ export interface NewMessage {
   replyToId?: number | null;
   /** Put its words in the search index (in the same transaction). */
   index?: boolean;
+  /** The sender's uploads to attach (checked and claimed in the same transaction). */
+  attachmentIds?: readonly number[];
   now: number;
 }
 
@@ -130,6 +133,8 @@ export interface StoredMessage {
   replyTo: ReplyTarget | null;
   /** The members it mentions, in order of first appearance. */
   mentions: number[];
+  /** The files attached to it, in order. */
+  attachments: AttachmentRow[];
 }
 
 /** Thrown inside the storing transaction when the message to answer is not one that can be. */
@@ -222,7 +227,15 @@ export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): Stor
   );
   mentions.forEach((userId, position) => insertMention.run(id, userId, position));
   if (m.index) indexMessageSqlite(sqlite, id, m.body);
-  return { row: { ...v, id }, recipients, replyTo, mentions };
+  const attachments = m.attachmentIds?.length
+    ? attachSqlite(sqlite, {
+        messageId: id,
+        senderId: m.senderId,
+        ids: m.attachmentIds,
+        now: m.now,
+      })
+    : [];
+  return { row: { ...v, id }, recipients, replyTo, mentions, attachments };
 }
 
 const MEMBER_KEYS_SQL =
@@ -268,7 +281,15 @@ export async function storeMessage(
   if (mentions.length)
     await trx.insertInto('mentions').values(mentionRows(row.id, mentions)).execute();
   if (m.index) await indexMessage(trx, kind, row.id, m.body);
-  return { row, recipients, replyTo, mentions };
+  const attachments = m.attachmentIds?.length
+    ? await attach(trx, {
+        messageId: row.id,
+        senderId: m.senderId,
+        ids: m.attachmentIds,
+        now: m.now,
+      })
+    : [];
+  return { row, recipients, replyTo, mentions, attachments };
 }
 
 /** The members of a conversation by lower-cased username (who a body can mention). */

@@ -47,6 +47,9 @@ export function messageRoutes(deps: Deps) {
         schema: {
           tags,
           summary: 'Send a message (idempotent by clientId, like message:send)',
+          description:
+            "`attachmentIds` (at most 10) attach uploads from `POST /api/uploads`: the sender's own, " +
+            'not attached yet and not expired. With attachments the body may be "".',
           params: IdParam,
           body: PostMessageInput,
           response: { 201: Message, ...errors },
@@ -58,6 +61,7 @@ export function messageRoutes(deps: Deps) {
           clientId: request.body.clientId ?? null,
           body: request.body.body,
           replyToId: request.body.replyToId ?? null,
+          attachmentIds: request.body.attachmentIds ?? [],
         });
         return respond(deps, reply, out, 201);
       },

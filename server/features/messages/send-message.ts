@@ -7,6 +7,8 @@ import { chaos } from '../../lib/chaos.js';
 import { throttle } from '../../lib/throttle.js';
 import { findConversation } from '../conversations/conversations.queries.js';
 import { visibleToOutsiders } from '../conversations/conversation.policy.js';
+import { groupAttachments } from '../files/attachment.presenter.js';
+import { BadAttachments } from '../files/attachments.queries.js';
 import { presentMessages } from './message-view.js';
 import { toMessage } from './message.presenter.js';
 import {
@@ -23,15 +25,17 @@ export interface SendMessageInput {
   clientId: string | null;
   body: string;
   replyToId?: number | null;
+  /** Uploads of the sender's to attach, in order (the schema allows at most 10, each once). */
+  attachmentIds?: readonly number[];
 }
 
 /** Sends are counted in windows this long (the configured rate allows bursts of two seconds). */
 const SEND_WINDOW_MS = 2000;
 
 /**
- * Stores a text message: seq allocated and row inserted in one transaction, the sender's
- * cursors moved to it. A repeat of (sender, conversation, clientId) returns the stored message
- * and stores nothing. The caller answers first, then publishes `message:new` to every member.
+ * Stores a text message: seq allocated, row inserted and uploads attached in one transaction,
+ * the sender's cursors moved to it. A repeat of (sender, conversation, clientId) returns the
+ * stored message and stores nothing. The caller answers first, then publishes `message:new`.
  */
 export async function sendMessage(
   deps: Deps,
@@ -55,20 +59,24 @@ export async function sendMessage(
     meta: null,
     replyToId: input.replyToId ?? null,
     index: deps.config.searchEnabled,
+    attachmentIds: input.attachmentIds ?? [],
     now: deps.now(),
   };
   let stored: StoredMessage | null;
   try {
     stored = await store(deps, m);
   } catch (err) {
-    const badReply = err instanceof BadReplyTarget;
-    if (input.clientId === null || !(badReply || isUniqueViolation(err))) {
-      throw badReply ? replyRefused() : err;
-    }
+    const refusal =
+      err instanceof BadReplyTarget
+        ? replyRefused()
+        : err instanceof BadAttachments
+          ? attachmentsRefused()
+          : null;
+    if (input.clientId === null || !(refusal || isUniqueViolation(err))) throw refusal ?? err;
     // The same clientId was stored before (or concurrently): answer with that message. This
-    // comes first, also when what it answered can no longer be answered.
+    // comes first, also when what it answered or attached can no longer be used.
     const found = await findByClientId(deps.db, actor.userId, input.conversationId, input.clientId);
-    if (!found) throw badReply ? replyRefused() : err;
+    if (!found) throw refusal ?? err;
     const [again] = await presentMessages(deps.db, input.conversationId, [found]);
     return { data: again!, events: [] };
   }
@@ -79,10 +87,11 @@ export async function sendMessage(
       : notFound('No such conversation');
   }
   chaos('after_commit_before_ack', input.body);
-  const { row, recipients, replyTo, mentions } = stored;
+  const { row, recipients, replyTo, mentions, attachments } = stored;
   const message = toMessage(row, 'sent', {
     ...(replyTo && { replyTargets: new Map([[replyTo.id, replyTo]]) }),
     ...(mentions.length && { mentions: new Map([[row.id, mentions]]) }),
+    ...(attachments.length && { attachments: groupAttachments(attachments) }),
   });
   return {
     data: message,
@@ -108,6 +117,15 @@ const replyRefused = () =>
   validationFailed(
     { replyToId: 'must be a text message of this conversation that is not deleted' },
     'That message cannot be replied to',
+  );
+
+const attachmentsRefused = () =>
+  validationFailed(
+    {
+      attachmentIds:
+        'must be your own uploads, not attached to a message yet and not expired (POST /api/uploads)',
+    },
+    'Those files cannot be attached',
   );
 
 /**
