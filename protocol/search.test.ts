@@ -34,3 +34,20 @@ describe('search words', () => {
     expect(matchHighlights(body, [])).toBeNull();
   });
 });
+
+describe('indexWords', () => {
+  it('gives the same words on its ASCII fast path as the general rule', () => {
+    const texts = [
+      'The quick_brown FOX, jumps! over 42 lazy-dogs; the end.',
+      'a_b __x__ 9lives x9 MIXED Case',
+      '   ',
+      '',
+      'tab\tnew\nline\u0007bell',
+    ];
+    for (const t of texts) {
+      expect(indexWords(t)).toEqual([...new Set(queryWords(t))]);
+    }
+    // And non-ASCII text takes the general rule.
+    expect(indexWords('Café CAFE naïve')).toEqual(['cafe', 'naive']);
+  });
+});

@@ -23,8 +23,15 @@ export function textWords(text: string): Array<{ start: number; end: number; fol
   return out;
 }
 
+// eslint-disable-next-line no-control-regex -- the ASCII range is the point
+const ASCII = /^[\x00-\x7f]*$/;
+const ASCII_WORD = /[a-z0-9_]+/g;
+
 /** The distinct folded words of a text, in order of first appearance (what an index holds). */
 export function indexWords(text: string): string[] {
+  // Most messages are plain ASCII, where folding is lower-casing and a word is [a-z0-9_]+: the
+  // same words without normalising each one (this runs inside every send's transaction).
+  if (ASCII.test(text)) return [...new Set(text.toLowerCase().match(ASCII_WORD) ?? [])];
   return [...new Set(textWords(text).map((w) => w.folded))];
 }
 

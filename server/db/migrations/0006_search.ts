@@ -40,7 +40,7 @@ export const search: CodeMigration = {
 };
 
 /** Indexes the messages stored before search existed, a thousand at a time. */
-async function backfill(db: Kysely<unknown>, kind: DatabaseKind): Promise<void> {
+export async function backfill(db: Kysely<unknown>, kind: DatabaseKind): Promise<void> {
   let after = 0;
   for (;;) {
     const { rows } = await sql<{ id: number; body: string }>`

@@ -5,6 +5,7 @@ import { messageChanges } from './0004_message_changes.js';
 import { mentions } from './0005_mentions.js';
 import { search } from './0006_search.js';
 import { attachments } from './0007_attachments.js';
+import { leanSearch } from './0008_lean_search.js';
 import type { CodeMigration } from './helpers.js';
 
 /** Every migration, in order; names sort lexically, so keep the numeric prefix. */
@@ -16,4 +17,5 @@ export const migrations: Record<string, CodeMigration> = {
   '0005_mentions': mentions,
   '0006_search': search,
   '0007_attachments': attachments,
+  '0008_lean_search': leanSearch,
 };
