@@ -6,6 +6,7 @@ import { mentions } from './0005_mentions.js';
 import { search } from './0006_search.js';
 import { attachments } from './0007_attachments.js';
 import { leanSearch } from './0008_lean_search.js';
+import { partialIndexes } from './0009_partial_indexes.js';
 import type { CodeMigration } from './helpers.js';
 
 /** Every migration, in order; names sort lexically, so keep the numeric prefix. */
@@ -18,4 +19,5 @@ export const migrations: Record<string, CodeMigration> = {
   '0006_search': search,
   '0007_attachments': attachments,
   '0008_lean_search': leanSearch,
+  '0009_partial_indexes': partialIndexes,
 };
