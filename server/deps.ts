@@ -39,6 +39,6 @@ export function createDeps(
     events,
     presence: overrides.presence ?? new LocalPresence(),
     typing: new TypingService(events),
-    files: overrides.files ?? createFileStore(config.fileStore),
+    files: overrides.files ?? createFileStore(config.fileStore, config.dataDir),
   };
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FileStoreConfig } from '../config.js';
 import { LocalFileStore } from './local-store.js';
@@ -42,9 +43,14 @@ export interface FileStore {
   close(): void;
 }
 
-/** The store the configuration names. */
-export function createFileStore(config: FileStoreConfig): FileStore {
-  return config.kind === 'local' ? new LocalFileStore(config.dir) : new S3FileStore(config);
+/**
+ * The store the configuration names. An S3 store spools uploads under `<dataDir>/spool` before
+ * sending them (see S3FileStore).
+ */
+export function createFileStore(config: FileStoreConfig, dataDir: string): FileStore {
+  return config.kind === 'local'
+    ? new LocalFileStore(config.dir)
+    : new S3FileStore(config, path.join(dataDir, 'spool'));
 }
 
 /** Reads a whole (small) object into memory: avatars, never uploads. */

@@ -13,7 +13,7 @@ export interface StoreProbe {
   has(key: string): Promise<boolean>;
   /** The stored bytes of an object. */
   read(key: string): Promise<Buffer>;
-  /** Every stored object under `uploads/`, temporary files included. */
+  /** Every stored object under `uploads/`, temporary and spool files included. */
   uploads(): Promise<string[]>;
 }
 
@@ -32,10 +32,13 @@ export function storeProbe(t: TestServer, s3: TestS3 | null): StoreProbe {
       kind: 's3',
       has: (key) => s3.has(key),
       read: (key) => s3.read(key),
-      uploads: async () =>
-        (await s3.keys())
+      // Objects in the bucket, and the node's spool files of uploads under way.
+      uploads: async () => [
+        ...(await s3.keys())
           .filter((k) => k.startsWith(`${prefix}uploads/`))
           .map((k) => k.slice(prefix.length)),
+        ...walk(path.join(t.db.dataDir, 'spool'), 'spool/'),
+      ],
     };
   }
   const root = t.db.dataDir;

@@ -350,7 +350,7 @@ describe.each(['local', 's3'] as const)('attachment security on %s storage', (ki
     it('refuses a file over MAX_UPLOAD_MB with 413 while streaming, leaving nothing behind', async () => {
       const u = await registerUser(limited.api);
       const before = await limitedStore.uploads();
-      // Over 5 MiB: on S3, a multipart upload is under way when the limit is hit.
+      // On S3, the upload's spool file is being written when the limit is hit.
       for (const size of [6 * 1024 * 1024 + 1, 8 * 1024 * 1024]) {
         const res = await upload(limited.api, u, noise(size), 'huge.bin');
         expect(res.status, res.text).toBe(413);
