@@ -1,7 +1,7 @@
 /**
  * The benchmark suite: `npm run bench -- <scenario> [--option value …]`.
- * Scenarios: dm, fanout, connections, history, reactions, search, sync; `profile <file.cpuprofile>` summarizes a
- * V8 CPU profile. Results go to bench/results/<scenario>.json and .svg; see bench/RESULTS.md.
+ * Scenarios: dm, fanout, connections, history, reactions, search, sync, lighthouse; `profile <file.cpuprofile>`
+ * summarizes a V8 CPU profile. Results go to bench/results/<scenario>.json and .svg; see bench/RESULTS.md.
  */
 import { summarizeProfile, profileText } from './lib/profile.js';
 import { makeContext, type Options } from './lib/report.js';
@@ -9,6 +9,7 @@ import { runConnections } from './scenarios/connections.js';
 import { runDm } from './scenarios/dm.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runHistory } from './scenarios/history.js';
+import { runLighthouse } from './scenarios/lighthouse.js';
 import { runReactions } from './scenarios/reactions.js';
 import { runSearch } from './scenarios/search.js';
 import { runSync } from './scenarios/sync.js';
@@ -61,6 +62,10 @@ scenarios
   reactions    reaction changes on one message of a --members (1000) group at --rates, messages flowing
   search       GET /api/search on a --messages (1,000,000) corpus, --dbs sqlite,postgres
   sync         dm with SQLITE_SYNCHRONOUS=FULL and NORMAL, and fsyncs per message (strace)
+  lighthouse   Lighthouse 12 (mobile: performance, accessibility) on the sign-in page and a
+               signed-in chat in Debian's Chromium, and the JavaScript each loads; --web DIR
+               (dist/web), --runs N per page (3, the median counts), --load L (wait for a load
+               average ≤ 2); not part of \`all\`
   profile <f>  summarize a .cpuprofile (self time per function and package)
 
 common options
@@ -109,6 +114,8 @@ async function main(): Promise<void> {
       return runSearch(ctx);
     case 'sync':
       return runSync(ctx);
+    case 'lighthouse':
+      return runLighthouse(ctx);
     case 'all':
       return runAll(argv.slice(1), opts);
     case 'results': {

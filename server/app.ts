@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
-import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -24,9 +23,10 @@ import { conversationRoutes } from './features/conversations/conversations.route
 import { messageChangeRoutes } from './features/messages/message-changes.routes.js';
 import { messageRoutes } from './features/messages/messages.routes.js';
 import { searchRoutes } from './features/search/search.routes.js';
-import { apiNotFound, frameworkError, installErrorHandling, sendError } from './http/errors.js';
+import { frameworkError, installErrorHandling, sendError } from './http/errors.js';
 import { createMetrics, installCommitMetrics, installHttpMetrics } from './http/metrics.js';
 import { crossSiteProblem } from './http/origin.js';
+import { decodedPath, registerWebClient } from './http/static.js';
 
 const root = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -39,16 +39,6 @@ function webRoot(deps: Deps): string {
   if (deps.config.webRoot) return deps.config.webRoot;
   const built = path.join(root, 'dist', 'web');
   return existsSync(path.join(built, 'index.html')) ? built : path.join(root, 'web', 'placeholder');
-}
-
-/** The path of a URL, percent-decoded where it decodes (the router matches decoded paths). */
-function decodedPath(url: string): string {
-  const path = url.split('?')[0] ?? '';
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
 }
 
 export interface AppOptions {
@@ -192,29 +182,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(fileRoutes(deps));
   await app.register(uploadRoutes(deps));
 
-  const web = webRoot(deps);
-  await app.register(fastifyStatic, {
-    root: web,
-    wildcard: false,
-    index: ['index.html'],
-    serveDotFiles: false,
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const url = decodedPath(request.url);
-    if (
-      url === '/api' ||
-      url.startsWith('/api/') ||
-      url.startsWith('/files/') ||
-      url.startsWith('/socket.io') ||
-      // A missing asset (a file name with an extension) is a 404, not the page: answering
-      // index.html as a script or stylesheet would leave the client blank.
-      /\.[A-Za-z0-9]{1,8}$/.test(url)
-    ) {
-      return apiNotFound(reply);
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return apiNotFound(reply);
-    // Any other path is a page of the single-page client, which shows its own not-found view.
-    return reply.type('text/html; charset=utf-8').sendFile('index.html', web);
-  });
+  // The web client, precompressed and cached by kind, and the not-found handler.
+  await registerWebClient(app, webRoot(deps));
   return app;
 }

@@ -185,6 +185,54 @@ function reactionRows(r: any): Row[] {
   ];
 }
 
+const kb = (bytes: number) => `${fmt(bytes / 1000, 1)} kB`;
+
+/** Lighthouse (bench/scenarios/lighthouse.ts): scores and first-load JavaScript per page. */
+function lighthouseRows(lh: any): Row[] {
+  const pages: Array<[string, any]> = [
+    ['sign-in page', lh?.pages?.signIn],
+    ['signed-in chat', lh?.pages?.chat],
+  ];
+  const t = lh?.targets ?? { performance: 95, accessibility: 100, firstLoadJsKB: 100 };
+  return pages.flatMap(([name, page]): Row[] => {
+    const m = page?.median;
+    if (!m) return [];
+    const runs = page.runs?.length ?? 1;
+    const all = (key: 'performance' | 'accessibility') =>
+      runs > 1 ? ` (runs: ${page.runs.map((r: any) => r[key]).join(', ')})` : '';
+    const x = m.metrics ?? {};
+    return [
+      {
+        scenario: 'lighthouse',
+        target: `${name}: Lighthouse ${lh.lighthouse?.split('.')[0] ?? ''} mobile performance ≥ ${t.performance}`,
+        measured: `${m.performance}, median of ${runs}${all('performance')}; FCP ${fmt(x.firstContentfulPaintMs)} ms, LCP ${fmt(x.largestContentfulPaintMs)} ms, TBT ${fmt(x.totalBlockingTimeMs)} ms, CLS ${fmt(x.cumulativeLayoutShift, 3)}`,
+        met: m.performance >= t.performance,
+      },
+      {
+        scenario: 'lighthouse',
+        target: `${name}: accessibility ${t.accessibility}`,
+        measured: `${m.accessibility}${all('accessibility')}${m.failedAccessibility?.length ? `; failing: ${m.failedAccessibility.map((a: string) => a.split(':')[0]).join(', ')}` : ''}`,
+        met: m.accessibility >= t.accessibility,
+      },
+      {
+        scenario: 'bundle',
+        target: `${name}: first load's JavaScript ≤ ${t.firstLoadJsKB} kB gzipped`,
+        measured: `${kb(m.jsGzipBytes)} in ${m.scripts.length} scripts (${kb(m.jsTransferBytes)} on the wire, brotli)`,
+        met: m.jsGzipBytes <= t.firstLoadJsKB * 1000,
+      },
+    ];
+  });
+}
+
+/** When and how the Lighthouse rows were measured (not with the load scenarios). */
+function lighthouseNote(lh: any): string[] {
+  const loads = Object.values(lh.loadChecks ?? {}).map((q: any) => fmt(q.loadAtRun, 1));
+  return [
+    `The lighthouse and bundle rows: \`${lh.command}\` on ${lh.date?.slice(0, 16).replace('T', ' ')} UTC, Lighthouse ${lh.lighthouse} (${lh.settings}) in Debian's Chromium (${lh.browser}, headless) against Parley serving the production build; the load average was ${loads.join(' and ')} before the two pages${lh.measuredOnLoadedMachine ? ` (above ${lh.loadThreshold}: the machine was busy)` : ''}. The JavaScript is every script the page loaded (Lighthouse's network log), each counted gzipped at level 9 (1 kB = 1,000 bytes); raw numbers in \`bench/results/lighthouse.json\`.`,
+    '',
+  ];
+}
+
 /** Writes bench/RESULTS.md from the JSON in bench/results (and bench/NOTES.md, if present). */
 export async function writeResultsMd(command: string): Promise<string> {
   const dm = read('dm');
@@ -193,6 +241,7 @@ export async function writeResultsMd(command: string): Promise<string> {
   const connections = read('connections');
   const history = read('history');
   const reactions = read('reactions');
+  const lighthouse = read('lighthouse');
   const any = dm ?? fanout ?? connections ?? history ?? sync;
   const m = any?.machine;
   const rows = [
@@ -201,6 +250,7 @@ export async function writeResultsMd(command: string): Promise<string> {
     ...connectionRows(connections),
     ...historyRows(history),
     ...reactionRows(reactions),
+    ...lighthouseRows(lighthouse),
   ];
   const loaded = [dm, sync, fanout, connections, history].some((r) => r?.measuredOnLoadedMachine);
   const lines = [
@@ -221,6 +271,7 @@ export async function writeResultsMd(command: string): Promise<string> {
     '| --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.scenario} | ${r.target} | ${r.measured} | ${mark(r.met)} |`),
     '',
+    ...(lighthouse ? lighthouseNote(lighthouse) : []),
     '## Charts',
     '',
     ...[

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   createWriteStream,
   existsSync,
@@ -22,9 +23,13 @@ export const ROOT = path.resolve(BENCH_DIR, '..');
 export const CACHE_DIR = path.join(BENCH_DIR, '.cache');
 /**
  * The compiled server lives outside the repository (so linters never see it), with a link to
- * the repository's node_modules so its imports resolve.
+ * the repository's node_modules so its imports resolve. One folder per checkout: two checkouts
+ * sharing one would run each other's server.
  */
-const BUILD_DIR = path.join(os.tmpdir(), `parley-bench-dist-${process.getuid?.() ?? 0}`);
+const BUILD_DIR = path.join(
+  os.tmpdir(),
+  `parley-bench-dist-${process.getuid?.() ?? 0}-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`,
+);
 
 /** A port nobody listens on right now. */
 export function freePort(): Promise<number> {

@@ -1,10 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './app/App.js';
+import { App, preloadRoute } from './app/App.js';
 import { boot } from './features/auth/session.js';
 import './styles/app.css';
 
 void boot();
+preloadRoute(location.pathname);
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

@@ -1,11 +1,32 @@
-import { useEffect } from 'react';
-import { LoginPage } from '../features/auth/LoginPage.js';
+import { lazy, Suspense, useEffect } from 'react';
 import { useAuth } from '../features/auth/session.js';
-import { SignupPage } from '../features/auth/SignupPage.js';
 import { ChatProvider } from '../features/realtime/ChatContext.js';
 import { matchPath, navigate, safeNext, useLocation } from '../lib/router.js';
-import { AppShell, type AppRoute } from './AppShell.js';
+import type { AppRoute } from './AppShell.js';
 import { NotFound } from './NotFound.js';
+
+// Route-level code splitting: the signed-out pages and the signed-in app are chunks of their
+// own, so the sign-in page does not download the chat and the chat does not download the forms.
+const loadSignedOut = () =>
+  Promise.all([import('../features/auth/LoginPage.js'), import('../features/auth/SignupPage.js')]);
+const loadSignedIn = () => import('./AppShell.js');
+const LoginPage = lazy(() => loadSignedOut().then(([m]) => ({ default: m.LoginPage })));
+const SignupPage = lazy(() => loadSignedOut().then(([, m]) => ({ default: m.SignupPage })));
+const AppShell = lazy(() => loadSignedIn().then((m) => ({ default: m.AppShell })));
+
+/**
+ * Starts downloading the code the current path most likely needs, while boot() asks the server
+ * whether someone is signed in: the forms on /login and /signup (or anywhere when this browser
+ * is known to hold no session), the app elsewhere.
+ */
+export function preloadRoute(pathname: string, maybeSignedIn = true): void {
+  const signedOut = isSignedOutPath(pathname) || !maybeSignedIn;
+  void (signedOut ? loadSignedOut() : loadSignedIn()).catch(() => {
+    // A failed download is retried (and reported) when the page renders.
+  });
+}
+
+const isSignedOutPath = (pathname: string) => pathname === '/login' || pathname === '/signup';
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
@@ -37,9 +58,14 @@ export function App() {
   const { pathname, search, href } = useLocation();
   if (auth.status === 'booting') return <Splash />;
   const signedIn = auth.status === 'signedIn';
-  if (pathname === '/login' || pathname === '/signup') {
+  if (isSignedOutPath(pathname)) {
     if (signedIn) return <Redirect to={safeNext(search.get('next'))} />;
-    return pathname === '/login' ? <LoginPage /> : <SignupPage />;
+    // The splash stays up while a page's code arrives: the same picture, so nothing flashes.
+    return (
+      <Suspense fallback={<Splash />}>
+        {pathname === '/login' ? <LoginPage /> : <SignupPage />}
+      </Suspense>
+    );
   }
   const route = appRoute(pathname);
   if (!route) return <NotFound />;
@@ -49,7 +75,9 @@ export function App() {
     );
   return (
     <ChatProvider client={auth.client} me={auth.me}>
-      <AppShell route={route} />
+      <Suspense fallback={<Splash />}>
+        <AppShell route={route} />
+      </Suspense>
     </ChatProvider>
   );
 }
