@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench -- <scenario> [--option value …]`.
- * Scenarios: dm, fanout, connections, history, reactions, search, sync, lighthouse; `profile <file.cpuprofile>`
+ * Scenarios: dm, fanout, connections, history, reactions, search, sync, uploads, lighthouse; `profile <file.cpuprofile>`
  * summarizes a V8 CPU profile. Results go to bench/results/<scenario>.json and .svg; see bench/RESULTS.md.
  */
 import { summarizeProfile, profileText } from './lib/profile.js';
@@ -13,6 +13,7 @@ import { runLighthouse } from './scenarios/lighthouse.js';
 import { runReactions } from './scenarios/reactions.js';
 import { runSearch } from './scenarios/search.js';
 import { runSync } from './scenarios/sync.js';
+import { runUploads } from './scenarios/uploads.js';
 import { writeResultsMd } from './lib/results-md.js';
 
 /**
@@ -34,6 +35,7 @@ async function runAll(rest: string[], opts: Options): Promise<void> {
     ['history', {}, runHistory],
     ['reactions', {}, runReactions],
     ['search', {}, runSearch],
+    ['uploads', {}, runUploads],
   ];
   for (const [scenario, defaults, run] of plan) {
     const o: Options = { 'max-wait': '60', ...defaults, ...opts };
@@ -62,6 +64,8 @@ scenarios
   reactions    reaction changes on one message of a --members (1000) group at --rates, messages flowing
   search       GET /api/search on a --messages (1,000,000) corpus, --dbs sqlite,postgres
   sync         dm with SQLITE_SYNCHRONOUS=FULL and NORMAL, and fsyncs per message (strace)
+  uploads      --count (10) concurrent --mb (16) MiB uploads to local disk and to S3 (s3rver),
+               against cp and a raw PUT of the same bytes; the server's RSS growth
   lighthouse   Lighthouse 12 (mobile: performance, accessibility) on the sign-in page and a
                signed-in chat in Debian's Chromium, and the JavaScript each loads; --web DIR
                (dist/web), --runs N per page (3, the median counts), --load L (wait for a load
@@ -114,6 +118,8 @@ async function main(): Promise<void> {
       return runSearch(ctx);
     case 'sync':
       return runSync(ctx);
+    case 'uploads':
+      return runUploads(ctx);
     case 'lighthouse':
       return runLighthouse(ctx);
     case 'all':

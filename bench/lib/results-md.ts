@@ -185,6 +185,45 @@ function reactionRows(r: any): Row[] {
   ];
 }
 
+/** Search (bench/scenarios/search.ts): client-observed p50/p99 per query and database. */
+function searchRows(sr: any): Row[] {
+  const dbs: Array<[string, any]> = Object.entries(sr?.results ?? {});
+  return dbs.map(([kind, r]) => {
+    const qs: Array<[string, any]> = Object.entries(r.queries ?? {});
+    const worst = Math.max(...qs.map(([, q]) => q.client?.p99 ?? Infinity));
+    return {
+      scenario: 'search',
+      target: `${kind}: GET /api/search p99 ≤ 50 ms on ${fmt(r.messages)} messages (page of 20)`,
+      measured: qs
+        .map(
+          ([label, q]) =>
+            `${label} "${q.q}" p50 ${fmt(q.client.p50, 1)} / p99 ${fmt(q.client.p99, 1)} ms`,
+        )
+        .join('; '),
+      met: Number.isFinite(worst) ? worst <= 50 : null,
+    };
+  });
+}
+
+/** Uploads (bench/scenarios/uploads.ts): throughput against a raw copy, and memory. */
+function uploadRows(u: any): Row[] {
+  const stores: Array<[string, any]> = Object.entries(u?.results ?? {});
+  return stores.flatMap(([store, r]): Row[] => [
+    {
+      scenario: 'uploads',
+      target: `${store === 's3' ? 'S3 (s3rver)' : 'local disk'}: ${u.count} concurrent ${u.mb} MiB uploads, MiB/s against ${store === 's3' ? 'a raw PUT' : '`cp`'} of the same bytes`,
+      measured: `${fmt(r.parley.mbPerSec, 1)} MiB/s against ${fmt(r.raw.mbPerSec, 1)} MiB/s (${fmt(r.ratio, 2)} ×)`,
+      met: null,
+    },
+    {
+      scenario: 'uploads',
+      target: `${store === 's3' ? 'S3' : 'local disk'}: server RSS growth while streaming < 64 MiB`,
+      measured: `+${fmt(r.parley.rssGrowthMiB)} MiB (${fmt(r.parley.rssBeforeMiB)} → ${fmt(r.parley.rssPeakMiB)} MiB)`,
+      met: r.parley.rssGrowthMiB < 64,
+    },
+  ]);
+}
+
 const kb = (bytes: number) => `${fmt(bytes / 1000, 1)} kB`;
 
 /** Lighthouse (bench/scenarios/lighthouse.ts): scores and first-load JavaScript per page. */
@@ -242,6 +281,8 @@ export async function writeResultsMd(command: string): Promise<string> {
   const history = read('history');
   const reactions = read('reactions');
   const lighthouse = read('lighthouse');
+  const search = read('search');
+  const uploads = read('uploads');
   const any = dm ?? fanout ?? connections ?? history ?? sync;
   const m = any?.machine;
   const rows = [
@@ -250,6 +291,8 @@ export async function writeResultsMd(command: string): Promise<string> {
     ...connectionRows(connections),
     ...historyRows(history),
     ...reactionRows(reactions),
+    ...searchRows(search),
+    ...uploadRows(uploads),
     ...lighthouseRows(lighthouse),
   ];
   const loaded = [dm, sync, fanout, connections, history].some((r) => r?.measuredOnLoadedMachine);
@@ -281,6 +324,8 @@ export async function writeResultsMd(command: string): Promise<string> {
       ['connections', 'idle connections, memory, and a reconnect storm'],
       ['history', 'pages of a 1,000,000-message database under dm load'],
       ['reactions', 'reaction changes on one message of a 1,000-member group'],
+      ['search', 'message search on 1,000,000 messages'],
+      ['uploads', 'concurrent uploads to local disk and S3'],
     ].flatMap(([name, what]) =>
       existsSync(path.join(RESULTS_DIR, `${name}.svg`))
         ? [`### ${name}: ${what}`, '', `![${name}](results/${name}.svg)`, '']
