@@ -7,6 +7,7 @@ import { matchHighlights, queryWords } from '../../protocol/search.js';
 import { registerUser, type TestUser } from '../helpers/api.js';
 import { Chat, expectError, expectMessage } from '../helpers/chat.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { indexStatement } from '../../server/features/search/search.queries.js';
 
 let t: TestServer;
 let chat: Chat;
@@ -253,5 +254,71 @@ describe('search', () => {
       expectError(await search(me, query as Record<string, string>), 400, 'validation_failed');
     }
     expectError(await t.api.get('/api/search?q=cafe'), 401, 'unauthorized');
+  });
+  it('widens a last word to every word it begins, and finds matches far behind the newest', async () => {
+    const ids = async (q: string) =>
+      (await search(me, { q })).body.results.map((r: any) => r.message.id as number);
+    // 70 indexed words beginning with "zq": more than a last word is widened to one by one.
+    const wide = await chat.send(
+      me,
+      convs.direct!,
+      Array.from({ length: 70 }, (_, i) => `zq${String(i).padStart(2, '0')}`).join(' '),
+    );
+    expect(await ids('zq')).toEqual([wide.id]);
+    expect(await ids('zq6')).toEqual([wide.id]);
+    expect(await ids('ZQ05')).toEqual([wide.id]);
+    expect(await ids('zq05 zq6')).toEqual([wide.id]);
+    expect(await ids('zq7')).toEqual([]);
+
+    // A rare word behind 2,500 newer indexed messages (more than are checked one by one before
+    // the index is asked), one of which also holds the query's other word.
+    const rare = await chat.send(me, convs.group!, 'quokka sighting near the river');
+    const bulk = await chat.group(other, { name: 'bulk', memberIds: [me.id] });
+    const bodies = Array.from({ length: 2500 }, (_, i) =>
+      i === 2400 ? 'another sighting, no marsupial' : `filler message ${i}`,
+    );
+    const newer = await t.deps.db.transaction().execute(async (trx) => {
+      for (const [i, body] of bodies.entries()) {
+        await trx
+          .insertInto('messages')
+          .values({
+            conversation_id: bulk.id,
+            seq: 1000 + i,
+            version: 1000 + i,
+            sender_id: other.id,
+            client_id: null,
+            kind: 'text',
+            body,
+            meta: null,
+            created_at: Date.now(),
+            edited_at: null,
+            deleted_at: null,
+            reply_to_id: null,
+            pinned_by: null,
+            pinned_at: null,
+          })
+          .execute();
+      }
+      const rows = await trx
+        .selectFrom('messages')
+        .select('id')
+        .where('conversation_id', '=', bulk.id)
+        .where('seq', '>=', 1000)
+        .orderBy('seq')
+        .execute();
+      for (const [i, { id }] of rows.entries()) {
+        await indexStatement(trx, t.deps.dbKind, id, bodies[i]!)?.execute();
+      }
+      return rows.map((r) => r.id);
+    });
+    expect(await ids('quokka')).toEqual([rare.id]);
+    expect(await ids('quok')).toEqual([rare.id]);
+    expect(await ids('sighting')).toEqual([newer[2400], rare.id]);
+    // Paged one by one across the two steps.
+    const first = await search(me, { q: 'sighting', limit: 1 });
+    expect(first.body.results.map((r: any) => r.message.id)).toEqual([newer[2400]]);
+    const second = await search(me, { q: 'sighting', limit: 1, before: first.body.nextBefore });
+    expect(second.body.results.map((r: any) => r.message.id)).toEqual([rare.id]);
+    expect(second.body.nextBefore).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { search } from './0006_search.js';
 import { attachments } from './0007_attachments.js';
 import { leanSearch } from './0008_lean_search.js';
 import { partialIndexes } from './0009_partial_indexes.js';
+import { searchVocabulary } from './0010_search_vocabulary.js';
 import type { CodeMigration } from './helpers.js';
 
 /** Every migration, in order; names sort lexically, so keep the numeric prefix. */
@@ -20,4 +21,5 @@ export const migrations: Record<string, CodeMigration> = {
   '0007_attachments': attachments,
   '0008_lean_search': leanSearch,
   '0009_partial_indexes': partialIndexes,
+  '0010_search_vocabulary': searchVocabulary,
 };

@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3';
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { indexWords } from '../../../protocol/search.js';
 import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
@@ -91,21 +91,16 @@ export async function searchCandidates(
     f.before !== undefined ? sql` and m.id < ${f.before}` : sql``
   }`;
   if (kind === 'sqlite') {
-    const match = words.map((w, i) => `"${w}"${i === last ? '*' : ''}`).join(' ');
+    const match = await sqliteMatch(db, words);
+    if (match === null) return { rows: [], exact: true };
     const { rows } = await sql<MessageRow>`
       select m.* from message_search s join messages m on m.id = s.rowid
       where message_search match ${match} and ${visible}
       order by s.rowid desc limit ${limit}`.execute(db);
     return { rows, exact: true };
   }
-  if (kind === 'postgres') {
-    const query = words.map((w, i) => `'${w}'${i === last ? ':*' : ''}`).join(' & ');
-    const { rows } = await sql<MessageRow>`
-      select m.* from message_search s join messages m on m.id = s.message_id
-      where s.vector @@ ${query}::tsquery and ${visible}
-      order by s.message_id desc limit ${limit}`.execute(db);
-    return { rows, exact: true };
-  }
+  if (kind === 'postgres')
+    return { rows: await postgresCandidates(db, words, visible, f, limit), exact: true };
   const terms = words.flatMap((w, i) =>
     innodbIndexes(w) ? [`+${w}${i === last ? '*' : ''}`] : [],
   );
@@ -122,4 +117,72 @@ export async function searchCandidates(
     where ${narrow} and ${visible}
     order by s.message_id desc limit ${limit}`.execute(db);
   return { rows, exact: words.every(innodbIndexes) };
+}
+
+/** Words a last word may widen to on SQLite before a plain prefix query is cheaper. */
+const MAX_PREFIX_WORDS = 64;
+
+/**
+ * The FTS5 query for the words, the last also as a prefix: every word whole, the last as an
+ * OR of the indexed words it begins (from the vocabulary), which FTS5 reads lazily. Null when
+ * no indexed word begins with it (nothing can match).
+ */
+async function sqliteMatch(db: Db, words: readonly string[]): Promise<string | null> {
+  const quote = (w: string) => `"${w}"`;
+  const last = words[words.length - 1]!;
+  const { rows } = await sql<{ term: string }>`
+    select term from message_search_vocab where term >= ${last} and term < ${`${last}\u{10FFFF}`}
+    limit ${MAX_PREFIX_WORDS + 1}`.execute(db);
+  if (rows.length === 0) return null;
+  const tail =
+    rows.length > MAX_PREFIX_WORDS
+      ? `${quote(last)}*`
+      : `(${rows.map((r) => quote(r.term)).join(' OR ')})`;
+  return [...words.slice(0, -1).map(quote), tail].join(' AND ');
+}
+
+/** How many of the newest index entries PostgreSQL checks one by one before asking the GIN index. */
+const RECENT_ENTRIES = 2000;
+
+/**
+ * PostgreSQL, in two steps, because its planner cannot tell a rare word from a common one
+ * (a word outside the lexeme statistics is guessed at 0.5 % of rows): first the newest
+ * RECENT_ENTRIES index entries are checked in order (enough for any common word); if they do
+ * not fill the page, the GIN index finds every older match and those are read newest first
+ * until it is full (fast for rare words, which is when this step runs).
+ */
+async function postgresCandidates(
+  db: Db,
+  words: readonly string[],
+  visible: RawBuilder<unknown>,
+  f: SearchFilter,
+  limit: number,
+): Promise<MessageRow[]> {
+  const last = words.length - 1;
+  const query = words.map((w, i) => `'${w}'${i === last ? ':*' : ''}`).join(' & ');
+  const below = f.before !== undefined ? sql`where message_id < ${f.before}` : sql``;
+  const { rows: recent } = await sql<MessageRow>`
+    select m.* from (
+      select message_id, vector from message_search ${below}
+      order by message_id desc limit ${RECENT_ENTRIES}
+    ) s join messages m on m.id = s.message_id
+    where s.vector @@ ${query}::tsquery and ${visible}
+    order by s.message_id desc limit ${limit}`.execute(db);
+  if (recent.length === limit) return recent;
+  const { rows: window } = await sql<{ floor: number | null }>`
+    select min(message_id) as floor from (
+      select message_id from message_search ${below}
+      order by message_id desc limit ${RECENT_ENTRIES}
+    ) s`.execute(db);
+  const floor = window[0]?.floor;
+  if (floor === null || floor === undefined) return recent;
+  const { rows: older } = await sql<MessageRow>`
+    with hits as materialized (
+      select message_id from message_search
+      where vector @@ ${query}::tsquery and message_id < ${floor}
+    )
+    select m.* from (select message_id from hits order by message_id desc) s
+    cross join lateral (select * from messages m where m.id = s.message_id and ${visible}) m
+    limit ${limit - recent.length}`.execute(db);
+  return [...recent, ...older];
 }
