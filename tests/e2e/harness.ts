@@ -109,20 +109,50 @@ export function person(username: string, displayName: string): Person {
   };
 }
 
-/** A browser context (its own cookie jar) that records page errors. */
+/**
+ * A browser context (its own cookie jar) that records page errors. Unless `firstVisit`, the
+ * app in it looks for a session at its first load (tests sign in through the API, not the
+ * page); a first visit is a browser that has never signed in here.
+ */
 export async function newContext(
   browser: Browser,
   opts: BrowserContextOptions = {},
+  { firstVisit = false }: { firstVisit?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     colorScheme: 'light',
     ...opts,
   });
+  if (!firstVisit) await hintSession(context);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return { context, page, errors };
+}
+
+/**
+ * After signing in through the API (not the page), tells the app in this context that a
+ * session exists, as its own sign-in form would: without the hint the app does not ask for a
+ * refresh (see sessionHint in web/src/features/auth/session.ts). Once per call, so a sign-out
+ * in the page stays a sign-out.
+ */
+async function hintSession(context: BrowserContext): Promise<void> {
+  const marker = `parley:e2e-hint:${randomBytes(6).toString('hex')}`;
+  await context.addInitScript((key: string) => {
+    try {
+      const storage = (
+        globalThis as unknown as {
+          localStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+        }
+      ).localStorage;
+      if (storage.getItem(key)) return;
+      storage.setItem(key, '1');
+      storage.setItem('parley:session', '1');
+    } catch {
+      /* a page without storage (about:blank, an error page) */
+    }
+  }, marker);
 }
 
 /** Signs up through the API of the context (so its cookie jar holds the refresh cookie). */
@@ -141,6 +171,7 @@ export async function registerInContext(
   });
   if (res.status() !== 201)
     throw new Error(`register ${p.username}: ${res.status()} ${await res.text()}`);
+  await hintSession(context);
   const body = await res.json();
   return { id: body.user.id, token: body.accessToken };
 }
@@ -156,6 +187,7 @@ export async function loginInContext(
   });
   if (res.status() !== 200)
     throw new Error(`login ${p.username}: ${res.status()} ${await res.text()}`);
+  await hintSession(context);
   const body = await res.json();
   return { id: body.user.id, token: body.accessToken };
 }

@@ -6,6 +6,8 @@ import { ConversationView } from '../features/conversations/ConversationView.js'
 import { Sidebar } from '../features/conversations/Sidebar.js';
 import { useUnreadSignals } from '../features/notifications/favicon.js';
 import { NotificationPrompt } from '../features/notifications/NotificationPrompt.js';
+import { QuickSwitcher } from '../features/keyboard/QuickSwitcher.js';
+import { useShortcuts } from '../features/keyboard/useShortcuts.js';
 import { useLegacyMutes } from '../features/notifications/useLegacyMutes.js';
 import { ProfilePage } from '../features/profile/ProfilePage.js';
 import { ConnectionBanner } from '../features/realtime/ConnectionBanner.js';
@@ -79,6 +81,10 @@ export function AppShell({ route }: { route: AppRoute }) {
   const closeSearch = useCallback(() => setSearching(false), []);
   useSearchShortcut(openSearch);
   const activeId = route.name === 'conversation' ? route.id : null;
+  const [switching, setSwitching] = useState(false);
+  const openSwitcher = useCallback(() => setSwitching(true), []);
+  const closeSwitcher = useCallback(() => setSwitching(false), []);
+  useShortcuts(activeId, openSwitcher);
   return (
     <div className={`shell${route.name === 'home' ? ' shell--list' : ' shell--detail'}`}>
       <a href="#main" className="skip-link">
@@ -99,6 +105,7 @@ export function AppShell({ route }: { route: AppRoute }) {
       </main>
       <Notice />
       {searching && <SearchDialog onClose={closeSearch} />}
+      {switching && <QuickSwitcher onClose={closeSwitcher} />}
     </div>
   );
 }

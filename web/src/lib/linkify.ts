@@ -31,6 +31,21 @@ export function safeHref(text: string): string | null {
 }
 
 /**
+ * The link that starts at `start` of a text, found and trimmed as `linkify` does (a word
+ * boundary before it, trailing punctuation dropped), or null.
+ */
+export function urlAt(text: string, start: number): { text: string; href: string } | null {
+  if (start > 0 && /\w/.test(text[start - 1]!)) return null;
+  const sticky = new RegExp(URL_LIKE.source, 'iy');
+  sticky.lastIndex = start;
+  const m = sticky.exec(text);
+  if (!m) return null;
+  const raw = trimUrl(m[0]);
+  const href = safeHref(raw);
+  return href && raw.length >= 5 ? { text: raw, href } : null;
+}
+
+/**
  * Splits message text into text and http(s) links. Nothing is ever parsed as HTML: the parts
  * are rendered as React text nodes and anchors, so `<script>` stays the characters it is.
  */

@@ -2,13 +2,18 @@ import { useState } from 'react';
 
 const HUES = [262, 200, 152, 24, 336, 45, 180, 290, 4, 120];
 
-/** Up to two initials from a name ("Alice Martin" → "AM", "bob" → "B"). */
+/**
+ * Up to two initials from a name ("Alice Martin" → "AM", "bob" → "B", "Design & UX" → "DU"):
+ * the first letter or digit of each of the first two words that have one, so symbols ("&",
+ * "#", an emoji) are skipped.
+ */
 export function initialsOf(name: string): string {
-  const words = name
-    .trim()
-    .split(/[\s._-]+/)
-    .filter(Boolean);
-  const letters = words.slice(0, 2).map((w) => [...w][0] ?? '');
+  const letters: string[] = [];
+  for (const word of name.trim().split(/[\s._-]+/)) {
+    const first = /[\p{L}\p{N}]/u.exec(word);
+    if (first) letters.push(first[0]);
+    if (letters.length === 2) break;
+  }
   return letters.join('').toUpperCase() || '?';
 }
 

@@ -1,9 +1,12 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Icon } from './Icon.js';
 
+const FIRST_FIELD =
+  '.dialog__body :is(input:not([type=hidden]):not([type=radio]):not([type=checkbox]), textarea, select):not(:disabled)';
+
 /**
  * A modal dialog on the native <dialog>: the browser traps focus, Escape closes it (through
- * onClose), and focus returns to where it was.
+ * onClose), the first field (if any) has the focus, and focus returns to where it was.
  */
 export function Dialog({
   title,
@@ -28,6 +31,9 @@ export function Dialog({
     if (d && !d.open) {
       if (typeof d.showModal === 'function') d.showModal();
       else d.setAttribute('open', '');
+      // The browser focuses the first focusable element (the Close button): a dialog with a
+      // field to fill starts in its first field instead.
+      d.querySelector<HTMLElement>(FIRST_FIELD)?.focus();
     }
     return () => before?.focus?.();
   }, []);

@@ -2,7 +2,9 @@ import type { AuthResult } from '../../../../protocol/schemas/auth.js';
 import type { User } from '../../../../protocol/schemas/users.js';
 import { ApiError, refreshAccessToken, tokens } from '../../lib/http.js';
 import { navigate } from '../../lib/router.js';
+import { theme } from '../../lib/theme.js';
 import { createStore, useStore } from '../../lib/store.js';
+import { drafts } from '../messages/drafts.js';
 import { notifyIncoming } from '../notifications/notifications.js';
 import { ChatClient } from '../realtime/chat-client.js';
 import { authApi } from './api.js';
@@ -42,6 +44,7 @@ export function setNotice(notice: string | null): void {
 }
 
 function startClient(me: User): ChatClient {
+  theme.useFor(me.id);
   const client = new ChatClient(me.id, {
     onSessionEnded: (reason) => sessionEnded(reason),
     onIncoming: (m, c) => notifyIncoming(client, me, m, c),
@@ -81,9 +84,35 @@ function startClient(me: User): ChatClient {
   return client;
 }
 
+/**
+ * Whether this browser may hold a refresh cookie. The cookie is HttpOnly, so the page cannot
+ * see it; this flag, set at sign-in and cleared when the session ends, spares a first visit
+ * (or a signed-out one) the refresh request that could only be refused with a 401, which the
+ * browser would log as an error in the console.
+ */
+const HINT = 'parley:session';
+export const sessionHint = {
+  get(): boolean {
+    try {
+      return localStorage.getItem(HINT) === '1';
+    } catch {
+      return true; // no storage: ask the server, as before
+    }
+  },
+  set(on: boolean): void {
+    try {
+      if (on) localStorage.setItem(HINT, '1');
+      else localStorage.removeItem(HINT);
+    } catch {
+      /* storage disabled */
+    }
+  },
+};
+
 /** After sign-in or sign-up: keep the token in memory, connect, show the app. */
 export function signedIn(result: AuthResult): void {
   tokens.set(result.accessToken, result.expiresAt);
+  sessionHint.set(true);
   const current = authStore.getState();
   if (current.status === 'signedIn') current.client.stop();
   authStore.dispatch({
@@ -95,6 +124,10 @@ export function signedIn(result: AuthResult): void {
 /** At page load: a refresh cookie, if any, signs the user back in without a form. */
 export async function boot(): Promise<void> {
   tokens.onSessionEnded((reason) => sessionEnded(reason));
+  if (!sessionHint.get()) {
+    authStore.dispatch({ type: 'set', state: { status: 'signedOut', notice: null } });
+    return;
+  }
   try {
     await refreshAccessToken();
     const me = await authApi.me();
@@ -105,6 +138,7 @@ export async function boot(): Promise<void> {
   } catch (err) {
     tokens.clear();
     const offline = err instanceof ApiError && err.transient;
+    if (!offline) sessionHint.set(false);
     authStore.dispatch({
       type: 'set',
       state: {
@@ -125,6 +159,7 @@ export function sessionEnded(reason: ApiError): void {
   if (authStore.getState().status !== 'signedIn') return;
   stopClient();
   tokens.clear();
+  sessionHint.set(false);
   const here = location.pathname + location.search;
   authStore.dispatch({
     type: 'set',
@@ -139,15 +174,21 @@ export function sessionEnded(reason: ApiError): void {
   navigate(`/login?next=${encodeURIComponent(here)}`, { replace: true });
 }
 
-/** Signs out of this browser. */
+/** Signs out of this browser, forgetting the drafts and unsent messages kept here. */
 export async function signOut(): Promise<void> {
   try {
     await authApi.logout();
   } catch {
     /* the session may already be gone; forget it here either way */
   }
+  const s = authStore.getState();
+  if (s.status === 'signedIn') {
+    drafts.clear(s.me.id);
+    await s.client.forgetLocal();
+  }
   stopClient();
   tokens.clear();
+  sessionHint.set(false);
   authStore.dispatch({ type: 'set', state: { status: 'signedOut', notice: null } });
   navigate('/login', { replace: true });
 }

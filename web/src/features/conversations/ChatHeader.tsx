@@ -5,20 +5,30 @@ import { Avatar } from '../../ui/Avatar.js';
 import { Icon } from '../../ui/Icon.js';
 import { useTypingNames } from '../messages/TypingIndicator.js';
 import { NotifyMenu } from '../notifications/NotifyMenu.js';
-import { useNow } from '../realtime/ChatContext.js';
+import { useNow, usePresenceLive } from '../realtime/ChatContext.js';
+import { ProfileTrigger } from '../users/ProfileCard.js';
 import { conversationTitle } from './conversations-state.js';
 
 function Subtitle({ c }: { c: Conversation }) {
   const now = useNow(30_000);
   const typing = useTypingNames(c.id);
+  const live = usePresenceLive();
   if (c.kind === 'direct') {
     if (typing.length)
       return <span className="chat-header__sub chat-header__sub--typing">typing…</span>;
     const u = c.otherUser;
-    const text = u ? formatPresence(u.online, u.lastSeenAt, now) : '';
+    // Disconnected, this client cannot know: it says when it last knew them to be around.
+    const online = live && (u?.online ?? false);
+    const text = !u
+      ? ''
+      : live
+        ? formatPresence(u.online, u.lastSeenAt, now)
+        : u.online || !u.lastSeenAt
+          ? 'waiting for the connection…'
+          : formatPresence(false, u.lastSeenAt, now);
     return (
       <span
-        className={`chat-header__sub${u?.online ? ' chat-header__sub--online' : ''}`}
+        className={`chat-header__sub${online ? ' chat-header__sub--online' : ''}`}
         data-testid="presence"
       >
         {text}
@@ -45,19 +55,24 @@ export function ChatHeader({
 }) {
   const title = conversationTitle(c);
   const settingsOpen = panel === 'settings';
+  const live = usePresenceLive();
   return (
     <header className="chat-header">
       <Link to="/" className="icon-button chat-header__back" aria-label="Back to conversations">
         <Icon name="back" />
       </Link>
-      {c.kind === 'direct' ? (
-        <Avatar
-          name={title}
-          url={c.otherUser?.avatarUrl}
-          seed={c.otherUser?.id ?? c.id}
-          size={40}
-          online={c.otherUser?.online ?? false}
-        />
+      {c.kind === 'direct' && c.otherUser ? (
+        <ProfileTrigger userId={c.otherUser.id} name={title}>
+          <Avatar
+            name={title}
+            url={c.otherUser.avatarUrl}
+            seed={c.otherUser.id}
+            size={40}
+            online={live && c.otherUser.online}
+          />
+        </ProfileTrigger>
+      ) : c.kind === 'direct' ? (
+        <Avatar name={title} seed={c.id} size={40} />
       ) : (
         <Avatar name={title} seed={c.id + 7} size={40} square />
       )}

@@ -9,7 +9,7 @@ import { systemText } from '../messages/system-text.js';
 import { typingText, useTypingNames } from '../messages/TypingIndicator.js';
 import { statusOf } from '../realtime/chat-selectors.js';
 import type { ChatState } from '../realtime/chat-state.js';
-import { useChat, useClient, useMe } from '../realtime/ChatContext.js';
+import { useChat, useClient, useMe, usePresenceLive } from '../realtime/ChatContext.js';
 import { conversationTitle } from './conversations-state.js';
 
 /** What the list shows under a conversation's name. */
@@ -82,6 +82,7 @@ export const ConversationItem = memo(function ConversationItem({
   now: number;
 }) {
   const preview = usePreview(c);
+  const live = usePresenceLive();
   const title = conversationTitle(c);
   const last = c.lastMessage;
   const status = useChat(
@@ -112,7 +113,7 @@ export const ConversationItem = memo(function ConversationItem({
             url={c.otherUser?.avatarUrl}
             seed={c.otherUser?.id ?? c.id}
             size={46}
-            online={c.otherUser?.online ?? false}
+            online={live && (c.otherUser?.online ?? false)}
           />
         ) : (
           <Avatar name={title} seed={c.id + 7} size={46} square />

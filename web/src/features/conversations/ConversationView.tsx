@@ -10,11 +10,12 @@ import { Spinner } from '../../ui/Field.js';
 import { Icon } from '../../ui/Icon.js';
 import { Composer } from '../messages/Composer.js';
 import { ConversationUiProvider, useUiDispatch } from '../messages/conversation-ui.js';
+import { IncomingAnnouncer } from '../messages/IncomingAnnouncer.js';
 import { MessageList } from '../messages/MessageList.js';
 import { MessageOverlays } from '../messages/MessageOverlays.js';
 import { TypingIndicator } from '../messages/TypingIndicator.js';
 import type { ChatState } from '../realtime/chat-state.js';
-import { useChat, useClient, usePageAttention } from '../realtime/ChatContext.js';
+import { useChat, useClient } from '../realtime/ChatContext.js';
 import { conversationsApi } from './api.js';
 import { ChatHeader } from './ChatHeader.js';
 import { conversationTitle } from './conversations-state.js';
@@ -109,6 +110,7 @@ function ConversationBody({ c, settingsOpen }: { c: Conversation; settingsOpen: 
         <TypingIndicator conversationId={c.id} />
         <Composer conversationId={c.id} placeholder={`Message ${title}`} />
         <MessageOverlays conversationId={c.id} />
+        <IncomingAnnouncer conversationId={c.id} />
       </section>
       {panel === 'settings' && c.kind === 'group' && <GroupSettings c={c} />}
       {panel === 'pins' && <PinsPanel c={c} onJump={jumpFromPins} onClose={closePins} />}
@@ -122,27 +124,11 @@ export function ConversationView({ id, settingsOpen }: { id: number; settingsOpe
   const c = useChat(useCallback((s: ChatState) => s.conversations[id], [id]));
   const listLoaded = useChat(useCallback((s: ChatState) => s.listLoaded, []));
   const held = useChat(useCallback((s: ChatState) => s.messages[id] !== undefined, [id]));
-  const newest = useChat(
-    useCallback(
-      (s: ChatState) => {
-        const items = s.messages[id]?.items;
-        return items?.length ? items[items.length - 1]!.seq : 0;
-      },
-      [id],
-    ),
-  );
-  const attentive = usePageAttention();
   const exists = c !== undefined;
-  const unread = c?.unreadCount ?? 0;
 
   useEffect(() => {
     if (exists) client.open(id);
   }, [client, id, exists, held]);
-
-  // Messages count as read once they are on a visible, focused screen.
-  useEffect(() => {
-    if (exists && attentive && newest > 0) client.markRead(id);
-  }, [client, id, exists, attentive, newest, unread]);
 
   useEffect(() => {
     if (settingsOpen && c && c.kind !== 'group') navigate(`/c/${id}`, { replace: true });

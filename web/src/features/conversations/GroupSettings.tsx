@@ -8,7 +8,8 @@ import { ConfirmDialog } from '../../ui/Dialog.js';
 import { Field, Spinner } from '../../ui/Field.js';
 import { Icon } from '../../ui/Icon.js';
 import type { ChatState } from '../realtime/chat-state.js';
-import { useChat, useClient, useMe } from '../realtime/ChatContext.js';
+import { useChat, useClient, useMe, usePresenceLive } from '../realtime/ChatContext.js';
+import { ProfileTrigger } from '../users/ProfileCard.js';
 import { UserSearch } from '../users/UserSearch.js';
 import { conversationsApi } from './api.js';
 
@@ -43,6 +44,7 @@ export function GroupSettings({ c }: { c: Conversation }) {
   const me = useMe();
   const membersMap = useChat(useCallback((s: ChatState) => s.members[c.id], [c.id]));
   const can = groupPermissions(c.myRole);
+  const live = usePresenceLive();
   const [name, setName] = useState(c.name ?? '');
   const [topic, setTopic] = useState(c.topic ?? '');
   const [isPrivate, setPrivate] = useState(c.isPrivate);
@@ -260,13 +262,15 @@ export function GroupSettings({ c }: { c: Conversation }) {
                 const self = m.user.id === me.id;
                 return (
                   <li key={m.user.id} className="member" data-testid="member">
-                    <Avatar
-                      name={m.user.displayName}
-                      url={m.user.avatarUrl}
-                      seed={m.user.id}
-                      size={36}
-                      online={m.user.online}
-                    />
+                    <ProfileTrigger userId={m.user.id} name={m.user.displayName}>
+                      <Avatar
+                        name={m.user.displayName}
+                        url={m.user.avatarUrl}
+                        seed={m.user.id}
+                        size={36}
+                        online={live && m.user.online}
+                      />
+                    </ProfileTrigger>
                     <span className="member__text">
                       <span className="member__name">
                         {m.user.displayName}

@@ -8,22 +8,28 @@ import {
 } from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
 import { Icon } from '../../ui/Icon.js';
+import { ShortcodePicker } from '../emoji/ShortcodePicker.js';
+import { useShortcodePicker } from '../emoji/useShortcodePicker.js';
 import { MentionPicker } from '../mentions/MentionPicker.js';
 import { useMentionPicker } from '../mentions/useMentionPicker.js';
 import { useClient, useMe } from '../realtime/ChatContext.js';
 import { useConversationUi, useUiDispatch, type ConversationUi } from './conversation-ui.js';
+import { drafts } from './drafts.js';
 import { lastEditable } from './messages-state.js';
+import { ReactionPicker } from './ReactionPicker.js';
 import { ReplyBar } from './ReplyBar.js';
 
-/** Drafts survive switching conversations (kept for this page only). */
-const drafts = new Map<number, string>();
-
 const selectReplyTo = (s: ConversationUi) => s.replyTo;
+
+/** A touch screen without a mouse: Enter is the keyboard's new-line key there. */
+const coarsePointer = () =>
+  typeof window.matchMedia === 'function' && window.matchMedia('(pointer: coarse)').matches;
 const selectEditing = (s: ConversationUi) => s.editingId;
 
 /**
- * The message box: Enter sends, Shift+Enter starts a new line; typing is signalled. Up arrow
- * in an empty box edits my last message; Escape stops replying.
+ * The message box: Enter sends, Shift+Enter starts a new line (on a touch screen Enter starts
+ * a new line and the button sends); typing is signalled. Up arrow in an empty box edits my last
+ * message; Escape stops replying. `@` offers members, `:` emoji; a button opens the picker.
  */
 export function Composer({
   conversationId,
@@ -37,16 +43,32 @@ export function Composer({
   const ui = useUiDispatch();
   const replyTo = useConversationUi(selectReplyTo);
   const editingId = useConversationUi(selectEditing);
-  const [text, setText] = useState(() => drafts.get(conversationId) ?? '');
+  const [text, setText] = useState(() => drafts.get(me.id, conversationId));
   const ref = useRef<HTMLTextAreaElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
 
   const update = (value: string) => {
     setText(value);
-    drafts.set(conversationId, value);
+    drafts.set(me.id, conversationId, value);
     client.setTyping(conversationId, value.trim() !== '');
   };
   const mention = useMentionPicker(conversationId, ref, text, update);
+  const shortcode = useShortcodePicker(ref, text, update);
+  const [emojiOpen, setEmojiOpen] = useState(false);
+  const emojiButton = useRef<HTMLButtonElement>(null);
+
+  /** Puts an emoji from the picker where the caret was. */
+  const insertEmoji = (emoji: string) => {
+    const el = ref.current;
+    const from = el?.selectionStart ?? text.length;
+    const to = el?.selectionEnd ?? text.length;
+    const next = text.slice(0, from) + emoji + text.slice(to);
+    update(next);
+    requestAnimationFrame(() => {
+      el?.focus();
+      el?.setSelectionRange(from + emoji.length, from + emoji.length);
+    });
+  };
 
   useEffect(() => {
     ref.current?.focus();
@@ -74,7 +96,7 @@ export function Composer({
     client.send(conversationId, body, replyTo);
     client.setTyping(conversationId, false);
     setText('');
-    drafts.delete(conversationId);
+    drafts.set(me.id, conversationId, '');
     if (replyTo) ui({ type: 'reply', message: null });
     ref.current?.focus();
   };
@@ -88,8 +110,9 @@ export function Composer({
   }, [client, conversationId, me.id, ui]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.nativeEvent.isComposing || mention.onKeyDown(e)) return;
-    if (e.key === 'Enter' && !e.shiftKey) {
+    if (e.nativeEvent.isComposing || mention.onKeyDown(e) || shortcode.onKeyDown(e)) return;
+    // On a touch screen Enter starts a new line, as on a phone's keyboard; the button sends.
+    if (e.key === 'Enter' && !e.shiftKey && !coarsePointer()) {
       e.preventDefault();
       send();
     } else if (e.key === 'ArrowUp' && text === '' && !e.shiftKey && !e.altKey) {
@@ -121,15 +144,44 @@ export function Composer({
             onChange={(e) => {
               update(e.target.value);
               mention.track(e.target);
+              shortcode.onChange(e.target);
             }}
             onKeyDown={onKeyDown}
             onBlur={() => {
               client.setTyping(conversationId, false);
               mention.close();
+              shortcode.close();
             }}
             {...mention.inputProps}
+            onSelect={(e) => {
+              mention.inputProps.onSelect(e);
+              shortcode.track(e.currentTarget);
+            }}
+            {...shortcode.aria}
           />
           {mention.picker && <MentionPicker picker={mention.picker} anchor={boxRef.current} />}
+          {shortcode.picker && !mention.picker && (
+            <ShortcodePicker picker={shortcode.picker} anchor={boxRef.current} />
+          )}
+          <button
+            type="button"
+            ref={emojiButton}
+            className="icon-button icon-button--small composer__emoji"
+            aria-label="Insert emoji"
+            title="Insert emoji"
+            aria-expanded={emojiOpen}
+            onClick={() => setEmojiOpen((o) => !o)}
+          >
+            <Icon name="smile" size={20} />
+          </button>
+          {emojiOpen && emojiButton.current && (
+            <ReactionPicker
+              anchor={emojiButton.current}
+              label="Insert an emoji"
+              onPick={insertEmoji}
+              onClose={() => setEmojiOpen(false)}
+            />
+          )}
           {length > LIMITS.messageBodyMax - 500 && (
             <span className={`composer__count${over ? ' composer__count--over' : ''}`}>
               {LIMITS.messageBodyMax - length}

@@ -1,4 +1,5 @@
 import Picker from 'emoji-picker-react';
+import { useThemeChoice } from '../../lib/theme.js';
 
 /**
  * The full emoji picker (emoji-picker-react: its data ships in the package and native emoji are
@@ -6,10 +7,11 @@ import Picker from 'emoji-picker-react';
  * opened, as its own chunk.
  */
 export default function EmojiPicker({ onPick }: { onPick: (emoji: string) => void }) {
+  const choice = useThemeChoice();
   return (
     <Picker
       onEmojiClick={(data) => onPick(data.emoji)}
-      colorScheme="auto"
+      colorScheme={choice === 'system' ? 'auto' : choice}
       // The server accepts fully qualified emoji its Unicode tables know; newer ones would fail.
       emojiVersion="15.0"
       autoFocusSearch

@@ -2,6 +2,7 @@ import type { MessageStatus, ReplyTo } from '../../../../protocol/schemas/conver
 import { formatClock, formatFull } from '../../lib/time.js';
 import { useMentionNames, useMyMentionKey } from '../mentions/useMentionNames.js';
 import { Ticks } from './MessageParts.js';
+import { hasMarkup } from './markdown.js';
 import { MessageText } from './MessageText.js';
 import { ReplyQuote } from './ReplyQuote.js';
 
@@ -36,6 +37,8 @@ export function MessageBubble({
   const deleted = deletedAt !== null;
   const edited = editedAt !== null && !deleted;
   const clock = formatClock(createdAt);
+  // Paragraphs, lists, quotes and code blocks stack as blocks; the time goes below them.
+  const block = !deleted && hasMarkup(body) && body.includes('\n');
   return (
     <div className={`bubble${deleted ? ' bubble--deleted' : ''}`}>
       {replyTo && !deleted && <ReplyQuote conversationId={conversationId} replyTo={replyTo} />}
@@ -44,7 +47,10 @@ export function MessageBubble({
           This message was deleted
         </span>
       ) : (
-        <span className="bubble__text" data-testid="message-text">
+        <span
+          className={`bubble__text${block ? ' bubble__text--block' : ''}`}
+          data-testid="message-text"
+        >
           <MessageText text={body} names={names} me={meKey} />
         </span>
       )}

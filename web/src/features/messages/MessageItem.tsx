@@ -12,9 +12,11 @@ import { Sender, SystemMessage, useName } from './MessageParts.js';
 import { MessageTools } from './MessageTools.js';
 import { anyAction, messagePermissions } from './permissions.js';
 import { Reactions } from './Reactions.js';
+import { ProfileTrigger } from '../users/ProfileCard.js';
 import { ReadBy } from './ReadBy.js';
 import type { Row } from './rows.js';
 import { useLongPress } from './useLongPress.js';
+import { SEEN_ATTR } from './useSeenMessages.js';
 
 function PinnedMark({ pinned }: { pinned: Pinned }) {
   const by = useName(pinned.by, 'you');
@@ -100,7 +102,7 @@ export const MessageItem = memo(function MessageItem({
 
   if (message?.kind === 'system') {
     return (
-      <div className="row">
+      <div className="row" {...{ [SEEN_ATTR]: message.seq }}>
         {separator}
         {marker}
         <SystemMessage row={row as Extract<Row, { kind: 'message' }>} />
@@ -137,6 +139,7 @@ export const MessageItem = memo(function MessageItem({
         className={classes}
         data-testid="message"
         data-seq={message?.seq}
+        {...(message ? { [SEEN_ATTR]: message.seq } : {})}
         data-pending={row.kind === 'pending' ? row.pending.state : undefined}
         tabIndex={message ? -1 : undefined}
         role={message ? 'article' : undefined}
@@ -157,7 +160,11 @@ export const MessageItem = memo(function MessageItem({
             isGroup && <div className="msg__avatar" />
           ))}
         <div className="msg__column">
-          {!mine && isGroup && row.first && <div className="msg__sender">{senderName}</div>}
+          {!mine && isGroup && row.first && (
+            <ProfileTrigger userId={row.senderId} name={senderName} className="msg__sender">
+              {senderName}
+            </ProfileTrigger>
+          )}
           {message?.pinned && message.deletedAt === null && <PinnedMark pinned={message.pinned} />}
           {editing && message ? (
             <MessageEditor message={message} />
@@ -176,7 +183,7 @@ export const MessageItem = memo(function MessageItem({
           )}
           {message && <Reactions message={message} canReact={perms?.react ?? false} />}
           {mine && isGroup && message && (
-            <ReadBy conversationId={conversationId} seq={message.seq} />
+            <ReadBy conversationId={conversationId} message={message} />
           )}
           {failed && (
             <div className="msg__failed" role="alert">

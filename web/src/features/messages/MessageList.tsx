@@ -8,6 +8,7 @@ import { onListKeyDown } from './list-keys.js';
 import { useFollowingScroller, useJumps } from './list-scrolling.js';
 import { MessageItem } from './MessageItem.js';
 import { buildRows, type Row } from './rows.js';
+import { useSeenMessages } from './useSeenMessages.js';
 
 /** Virtuoso needs a positive first index that decreases as older rows are prepended. */
 const START_INDEX = 1_000_000_000;
@@ -96,7 +97,19 @@ export function MessageList({
     if (ready) settleUntil.current = Date.now() + 1200;
   }, [ready]);
   const [atBottom, setAtBottom] = useState(true);
-  const { scrollerRef, following } = useFollowingScroller(!held?.hasNewer, settleUntil);
+  const { scrollerRef: followRef, following } = useFollowingScroller(
+    !held?.hasNewer,
+    settleUntil,
+    firstUnread === null,
+  );
+  const seenRef = useSeenMessages(conversationId);
+  const scrollerRef = useCallback(
+    (el: HTMLElement | Window | null) => {
+      followRef(el);
+      seenRef(el instanceof HTMLElement ? el : null);
+    },
+    [followRef, seenRef],
+  );
   const [unseen, setUnseen] = useState(0);
   const lastKey = useRef(rows[rows.length - 1]?.key);
   const pendingCount = held?.pending.length ?? 0;
@@ -122,6 +135,7 @@ export function MessageList({
   }, [rows, atBottom]);
 
   const windowId = held?.window ?? 0;
+  const openingWindow = useRef<number | null>(null);
   const landing = useJumps(conversationId, rows, windowId, virtuoso, () => {
     settleUntil.current = 0;
   });
@@ -151,8 +165,13 @@ export function MessageList({
     );
   }
 
+  // The list opens at "New messages" in the first window it shows (the newest page, or the
+  // page around the first unread message); a later jump lands on its own target.
+  openingWindow.current ??= windowId;
   const markerIndex =
-    windowId === 0 ? rows.findIndex((r) => r.kind === 'message' && r.newMarker) : -1;
+    windowId === openingWindow.current
+      ? rows.findIndex((r) => r.kind === 'message' && r.newMarker)
+      : -1;
   const stopSettling = () => {
     settleUntil.current = 0;
   };
@@ -180,7 +199,7 @@ export function MessageList({
         initialTopMostItemIndex={
           landing
             ? { index: landing.index, align: 'center' }
-            : markerIndex > 0
+            : markerIndex >= 0
               ? { index: markerIndex, align: 'start', offset: -40 }
               : { index: Math.max(0, rows.length - 1), align: 'end' }
         }
@@ -188,13 +207,15 @@ export function MessageList({
         itemContent={itemContent}
         startReached={() => void client.loadOlder(conversationId)}
         endReached={() => void client.loadNewer(conversationId)}
-        followOutput={(bottom) => (bottom && !hasNewer ? 'smooth' : false)}
+        // Virtuoso's own "at bottom" can be stale right after the list opens at "New
+        // messages"; the scroller's position decides too.
+        followOutput={(bottom) => (bottom && !hasNewer && following() ? 'smooth' : false)}
         atBottomStateChange={setAtBottom}
         totalListHeightChanged={() => {
           // Rows are measured after they render: keep the opening view at the newest message
           // while they settle, until the user scrolls. Later, a row growing (reactions, an
           // edit, a quote) keeps a view that was at the bottom there.
-          const settling = markerIndex <= 0 && !landing && Date.now() < settleUntil.current;
+          const settling = markerIndex < 0 && !landing && Date.now() < settleUntil.current;
           if (settling || following())
             virtuoso.current?.scrollToIndex({ index: 'LAST', align: 'end' });
         }}

@@ -4,6 +4,7 @@ import { formatFull } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Icon } from '../../ui/Icon.js';
 import type { ChatState } from '../realtime/chat-state.js';
+import { ProfileTrigger } from '../users/ProfileCard.js';
 import { useChat, useClient, useMe } from '../realtime/ChatContext.js';
 import type { Row } from './rows.js';
 import { systemText, systemUserIds } from './system-text.js';
@@ -76,7 +77,9 @@ export function Sender({ id, isGroup }: { id: number; isGroup: boolean }) {
   if (!isGroup) return null;
   return (
     <div className="msg__avatar">
-      <Avatar name={name} url={user?.avatarUrl} seed={id} size={32} />
+      <ProfileTrigger userId={id} name={name}>
+        <Avatar name={name} url={user?.avatarUrl} seed={id} size={32} />
+      </ProfileTrigger>
     </div>
   );
 }

@@ -9,19 +9,16 @@ export function ReactionPicker({
   anchor,
   onPick,
   onClose,
+  label = 'Choose a reaction',
 }: {
   anchor: HTMLElement;
   onPick: (emoji: string) => void;
   onClose: () => void;
+  label?: string;
 }) {
   return (
     <Popover anchor={anchor} onClose={onClose} sheet className="picker-popover">
-      <div
-        className="picker"
-        role="dialog"
-        aria-label="Choose a reaction"
-        data-testid="emoji-picker"
-      >
+      <div className="picker" role="dialog" aria-label={label} data-testid="emoji-picker">
         <Suspense
           fallback={
             <div className="picker__loading">

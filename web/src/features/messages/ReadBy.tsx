@@ -1,14 +1,18 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Message } from '../../../../protocol/schemas/conversations.js';
 import { readersOf } from '../realtime/chat-selectors.js';
 import type { ChatState } from '../realtime/chat-state.js';
 import { useChat } from '../realtime/ChatContext.js';
 
-/** "Read by N" under my message in a group, with the names on hover or click. */
-export function ReadBy({ conversationId, seq }: { conversationId: number; seq: number }) {
+/**
+ * "Read by N" under my message in a group, with the names on hover or click: the members who
+ * were in the group when it was sent and have read it since.
+ */
+export function ReadBy({ conversationId, message }: { conversationId: number; message: Message }) {
   const readers = useChat(
     useCallback(
-      (s: ChatState) => readersOf(s, conversationId, seq).join(','),
-      [conversationId, seq],
+      (s: ChatState) => readersOf(s, conversationId, message).join(','),
+      [conversationId, message],
     ),
   );
   const names = useChat(

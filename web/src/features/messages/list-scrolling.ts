@@ -17,9 +17,15 @@ const NEAR_BOTTOM_PX = 120;
  * of the newest window when last scrolled; read from the scroller, since the list's own state
  * can lag a prepend), and keeps that bottom in view when the scroller gets shorter (a reply
  * bar, a taller composer). A scroll upwards (wheel, keys, scrollbar, touch) ends `settle`.
+ * `opensAtBottom` is false when the list opens elsewhere (at the first unread message).
  */
-export function useFollowingScroller(newestWindow: boolean, settleUntil: RefObject<number>) {
-  const nearBottom = useRef(true);
+export function useFollowingScroller(
+  newestWindow: boolean,
+  settleUntil: RefObject<number>,
+  opensAtBottom = true,
+) {
+  // A list that opens at "New messages" is not following the newest until scrolled there.
+  const nearBottom = useRef(opensAtBottom);
   const newest = useRef(newestWindow);
   newest.current = newestWindow;
   const following = useCallback(() => nearBottom.current && newest.current, []);

@@ -3,6 +3,7 @@ import type { SessionInfo } from '../../../../protocol/schemas/auth.js';
 import { LIMITS } from '../../../../protocol/limits.js';
 import { ApiError, errorMessage } from '../../lib/http.js';
 import { Link } from '../../lib/router.js';
+import { theme, useThemeChoice, type ThemeChoice } from '../../lib/theme.js';
 import { formatFull, formatListTime } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Field, Spinner } from '../../ui/Field.js';
@@ -212,7 +213,7 @@ function ProfileForm() {
   );
 }
 
-function PasswordForm() {
+function PasswordForm({ onChanged }: { onChanged: () => void }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -234,6 +235,7 @@ function PasswordForm() {
     try {
       await usersApi.changePassword(current, next);
       setDone(true);
+      onChanged();
       setCurrent('');
       setNext('');
       setConfirm('');
@@ -326,9 +328,11 @@ export function describeAgent(ua: string | null): string {
   return os ? `${browser} on ${os}` : browser;
 }
 
-function Sessions() {
+/** Where I am signed in; `version` changes when they may have changed (a password change). */
+function Sessions({ version }: { version: number }) {
   const [sessions, setSessions] = useState<SessionInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   const load = () =>
     authApi.sessions().then(
       (s) => setSessions(s),
@@ -336,7 +340,18 @@ function Sessions() {
     );
   useEffect(() => {
     void load();
-  }, []);
+  }, [version]);
+  const others = sessions?.filter((s) => !s.current) ?? [];
+  // The server revokes sessions one at a time; a failure stops nothing else.
+  const revokeOthers = async () => {
+    setError(null);
+    setBusy(true);
+    const results = await Promise.allSettled(others.map((s) => authApi.revokeSession(s.id)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) setError(errorMessage(failed.reason));
+    await load();
+    setBusy(false);
+  };
   const revoke = async (s: SessionInfo) => {
     setError(null);
     if (s.current) {
@@ -382,12 +397,61 @@ function Sessions() {
           </li>
         ))}
       </ul>
+      {others.length > 0 && (
+        <div className="form__actions">
+          <button
+            type="button"
+            className="button button--ghost"
+            onClick={() => void revokeOthers()}
+            disabled={busy}
+          >
+            <Icon name="logout" size={18} /> Sign out all other sessions
+          </button>
+        </div>
+      )}
     </>
+  );
+}
+
+const THEMES: Array<{ value: ThemeChoice; label: string; hint: string }> = [
+  { value: 'system', label: 'System', hint: 'Follows your device' },
+  { value: 'light', label: 'Light', hint: 'Always light' },
+  { value: 'dark', label: 'Dark', hint: 'Always dark' },
+];
+
+/** Light, dark, or as the device is: kept for this user on this browser. */
+function Appearance() {
+  const me = useMe();
+  const choice = useThemeChoice();
+  return (
+    <fieldset className="choice choice--row">
+      <legend className="sr-only">Theme</legend>
+      {THEMES.map((t) => (
+        <label
+          key={t.value}
+          className={`choice__option${choice === t.value ? ' choice__option--on' : ''}`}
+        >
+          <input
+            type="radio"
+            name="theme"
+            value={t.value}
+            checked={choice === t.value}
+            onChange={() => theme.set(me.id, t.value)}
+          />
+          <Icon name={t.value === 'dark' ? 'moon' : t.value === 'light' ? 'sun' : 'monitor'} />
+          <span>
+            <strong>{t.label}</strong>
+            <small>{t.hint}</small>
+          </span>
+        </label>
+      ))}
+    </fieldset>
   );
 }
 
 /** My profile, photo, password and sessions. */
 export function ProfilePage() {
+  const [sessionsVersion, setSessionsVersion] = useState(0);
   return (
     <section className="page" aria-labelledby="profile-title">
       <header className="page__header">
@@ -404,7 +468,11 @@ export function ProfilePage() {
         </section>
         <section className="card">
           <h2>Password</h2>
-          <PasswordForm />
+          <PasswordForm onChanged={() => setSessionsVersion((v) => v + 1)} />
+        </section>
+        <section className="card">
+          <h2>Appearance</h2>
+          <Appearance />
         </section>
         <section className="card">
           <h2>Notifications</h2>
@@ -412,7 +480,7 @@ export function ProfilePage() {
         </section>
         <section className="card">
           <h2>Where you are signed in</h2>
-          <Sessions />
+          <Sessions version={sessionsVersion} />
         </section>
         <section className="card card--row">
           <div>

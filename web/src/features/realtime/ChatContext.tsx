@@ -39,6 +39,16 @@ export function useNow(ms = 30_000): number {
   return now;
 }
 
+const selectConnected = (s: ChatState) => s.connection === 'online';
+
+/**
+ * Whether presence shown is current: while this client is disconnected it hears no presence
+ * events, so nobody is shown online (their dots and "online" come back with the connection).
+ */
+export function usePresenceLive(): boolean {
+  return useChat(selectConnected);
+}
+
 /** True while this tab is visible and focused: the moment messages count as read. */
 export function usePageAttention(): boolean {
   const get = () => document.visibilityState === 'visible' && document.hasFocus();

@@ -332,3 +332,68 @@ describe('ChatClient catch-up', () => {
     expect(client.store.getState().users[2]!.displayName).toBe('Not me');
   });
 });
+
+describe('ChatClient outbox (messages kept on disk until stored)', () => {
+  it('puts back what was on its way, sends it in order with the same clientIds, then forgets it', async () => {
+    const { memoryOutbox } = await import('./outbox.js');
+    const outbox = memoryOutbox();
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 24, 9, 0, s)).toISOString();
+    for (const [clientId, s] of [
+      ['k2', 2],
+      ['k1', 1],
+    ] as const) {
+      await outbox.put({
+        clientId,
+        userId: ME,
+        conversationId: 1,
+        body: clientId,
+        createdAt: at(s),
+        replyTo: null,
+        failed: null,
+      });
+    }
+    client.stop();
+    client = new ChatClient(
+      ME,
+      { onSessionEnded: () => {}, onIncoming: () => {}, onRemoved: () => {} },
+      outbox,
+    );
+    client.start();
+    await vi.waitFor(() => expect(pending().map((p) => p.clientId)).toEqual(['k1', 'k2']));
+    expect(pending().every((p) => p.state === 'sending')).toBe(true);
+
+    socket.connect();
+    await vi.waitFor(() => expect(socket.sends()).toHaveLength(1));
+    expect(socket.sends()[0]!.payload).toMatchObject({ clientId: 'k1', body: 'k1' });
+    // The server had stored k1 already (its ack was lost): it answers with the stored message.
+    socket.sends()[0]!.answer({ ok: true, data: msg(1, { senderId: ME, clientId: 'k1' }) });
+    await vi.waitFor(() => expect(socket.sends()).toHaveLength(2));
+    expect(socket.sends()[1]!.payload.clientId).toBe('k2');
+    socket.sends()[1]!.answer({ ok: true, data: msg(2, { senderId: ME, clientId: 'k2' }) });
+    await vi.waitFor(() => expect(pending()).toEqual([]));
+    const items = client.store.getState().messages[1]!.items;
+    expect(items.map((m) => m.clientId)).toEqual(['k1', 'k2']);
+    await vi.waitFor(async () => expect(await outbox.load(ME)).toEqual([]));
+  });
+
+  it('a message written here is on disk until the server has it', async () => {
+    const { memoryOutbox } = await import('./outbox.js');
+    const outbox = memoryOutbox();
+    client.stop();
+    client = new ChatClient(
+      ME,
+      { onSessionEnded: () => {}, onIncoming: () => {}, onRemoved: () => {} },
+      outbox,
+    );
+    client.start();
+    client.send(1, 'keep me');
+    await vi.waitFor(async () =>
+      expect((await outbox.load(ME)).map((e) => e.body)).toEqual(['keep me']),
+    );
+    socket.connect();
+    await vi.waitFor(() => expect(socket.sends()).toHaveLength(1));
+    const clientId = socket.sends()[0]!.payload.clientId as string;
+    socket.sends()[0]!.answer({ ok: true, data: msg(1, { senderId: ME, clientId }) });
+    await vi.waitFor(async () => expect(await outbox.load(ME)).toEqual([]));
+  });
+});

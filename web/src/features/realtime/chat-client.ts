@@ -1,4 +1,5 @@
 import { EV } from '../../../../protocol/events.js';
+import { LIMITS } from '../../../../protocol/limits.js';
 import type { Conversation, Message, ReplyTo } from '../../../../protocol/schemas/conversations.js';
 import type { PublicUser } from '../../../../protocol/schemas/users.js';
 import { ApiError, currentToken, refreshAccessToken } from '../../lib/http.js';
@@ -7,10 +8,15 @@ import { createSocket, request, type ParleySocket } from '../../lib/socket.js';
 import { createStore, type Store } from '../../lib/store.js';
 import { conversationsApi } from '../conversations/api.js';
 import { messagesApi, type ChangePayload, type MessageChange } from '../messages/api.js';
-import { newestSeq, type PendingMessage } from '../messages/messages-state.js';
+import {
+  newestSeq,
+  type ConversationMessages,
+  type PendingMessage,
+} from '../messages/messages-state.js';
 import { usersApi } from '../users/api.js';
 import { chatReducer, initialChatState, type ChatAction, type ChatState } from './chat-state.js';
 import { HistorySync } from './history-sync.js';
+import { openOutbox, type Outbox } from './outbox.js';
 
 export interface ChatClientHooks {
   /** The server ended the session (expired, revoked, signed out elsewhere). */
@@ -37,6 +43,13 @@ const TYPING_REPEAT_MS = 3000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Whether the window held reaches back to a seq (newer ones arrive live or with their page). */
+function holds(held: ConversationMessages | undefined, seq: number): boolean {
+  const first = held?.items[0];
+  if (!held || !first) return false;
+  return first.seq <= seq || !held.hasOlder;
+}
+
 /**
  * The signed-in client: owns the socket, the state store and the outbox. Sends are retried
  * with the same clientId until acked (the server stores a clientId once); after every
@@ -60,12 +73,16 @@ export class ChatClient {
   private readonly wantedUsers = new Set<number>();
   private readonly expectedRemovals = new Set<number>();
   private readonly cleanups: Array<() => void> = [];
+  /** The clientIds this client has on disk (see Outbox), to remove each once it is settled. */
+  private readonly saved = new Set<string>();
 
   constructor(
     myId: number,
     private readonly hooks: ChatClientHooks,
+    private readonly outbox: Outbox = openOutbox(),
   ) {
     this.store = createStore(chatReducer, initialChatState(myId));
+    this.cleanups.push(this.store.subscribe(() => this.forgetSettled()));
     this.socket = createSocket(currentToken);
     this.history = new HistorySync({
       getState: () => this.state,
@@ -160,6 +177,13 @@ export class ChatClient {
 
     s.connect();
     void this.loadList();
+    void this.restoreOutbox();
+  }
+
+  /** Forgets what this user left on this device: unsent messages (on signing out). */
+  forgetLocal(): Promise<void> {
+    this.saved.clear();
+    return this.outbox.clear(this.state.myId);
   }
 
   /** Disconnects for good (sign-out, expired session). */
@@ -249,9 +273,22 @@ export class ChatClient {
 
   // ---- history --------------------------------------------------------------------------
 
-  /** Loads what a conversation view needs: the newest page and the members. */
+  /**
+   * Loads what a conversation view needs: the members, and the page where it opens: around
+   * the first unread message when there is one and it is not held (however far back it is),
+   * else the newest page.
+   */
   open(id: number): void {
-    if (!this.state.messages[id]) void this.history.loadLatest(id);
+    const c = this.state.conversations[id];
+    const held = this.state.messages[id];
+    const firstUnread = c && c.unreadCount > 0 ? c.myReadSeq + 1 : null;
+    if (firstUnread !== null && !holds(held, firstUnread)) {
+      if (!held && c!.lastSeq - firstUnread < LIMITS.historyLimitDefault - 5)
+        void this.history.loadLatest(id);
+      else void this.history.reveal(id, firstUnread).catch(() => this.history.loadLatest(id));
+    } else if (!held || (held.items.length === 0 && held.hasOlder)) {
+      void this.history.loadLatest(id);
+    }
     if (!this.state.members[id]) void this.loadDetails(id);
   }
 
@@ -344,17 +381,62 @@ export class ChatClient {
     const held = this.state.messages[conversationId];
     if (!held) void this.history.loadLatest(conversationId);
     else if (held.hasNewer) void this.history.loadLatest(conversationId, true);
-    this.dispatch({
-      type: 'message/queued',
-      pending: {
-        clientId: newClientId(),
-        conversationId,
-        body: text,
-        createdAt: new Date().toISOString(),
-        replyTo,
-      },
-    });
+    const pending = {
+      clientId: newClientId(),
+      conversationId,
+      body: text,
+      createdAt: new Date().toISOString(),
+      replyTo,
+    };
+    this.dispatch({ type: 'message/queued', pending });
+    // On disk too, so a reload, a crash or a browser restart does not lose it.
+    this.saved.add(pending.clientId);
+    void this.outbox.put({ ...pending, userId: this.state.myId, failed: null });
     void this.pump();
+  }
+
+  /**
+   * Puts back the messages of this user that were on their way when the page went away (a
+   * reload, a crash, a browser restart): shown with their clock, and sent in the order they
+   * were written, each with its original clientId, so the server stores each exactly once
+   * even if it had stored it before the page went away.
+   */
+  private async restoreOutbox(): Promise<void> {
+    const entries = await this.outbox.load(this.state.myId);
+    if (this.stopped || entries.length === 0) return;
+    for (const e of entries) {
+      this.saved.add(e.clientId);
+      if (!this.state.messages[e.conversationId]?.items.length)
+        void this.history.loadLatest(e.conversationId);
+      const { clientId, conversationId, body, createdAt, replyTo } = e;
+      this.dispatch({
+        type: 'message/queued',
+        pending: { clientId, conversationId, body, createdAt, replyTo },
+      });
+      if (e.failed !== null) {
+        this.dispatch({
+          type: 'message/failed',
+          conversationId: e.conversationId,
+          clientId: e.clientId,
+          error: e.failed,
+          autoRetry: false,
+        });
+      }
+    }
+    void this.pump();
+  }
+
+  /** Removes from disk the messages that are no longer on their way (stored, or deleted). */
+  private forgetSettled(): void {
+    if (this.saved.size === 0) return;
+    const waiting = new Set<string>();
+    for (const held of Object.values(this.state.messages))
+      for (const p of held.pending) waiting.add(p.clientId);
+    for (const id of this.saved) {
+      if (waiting.has(id)) continue;
+      this.saved.delete(id);
+      void this.outbox.remove(id);
+    }
   }
 
   /**
@@ -377,6 +459,15 @@ export class ChatClient {
   /** Sends a failed message again, with its original clientId. */
   retry(conversationId: number, clientId: string): void {
     this.dispatch({ type: 'message/retry', conversationId, clientId });
+    const p = this.state.messages[conversationId]?.pending.find((x) => x.clientId === clientId);
+    if (p && this.saved.has(clientId)) {
+      const { body, createdAt, replyTo } = p;
+      void this.outbox.put({
+        ...{ clientId, conversationId, body, createdAt, replyTo },
+        userId: this.state.myId,
+        failed: null,
+      });
+    }
     void this.pump();
   }
 
@@ -454,6 +545,15 @@ export class ChatClient {
               error: FINAL.has(e.code) ? e.message : 'Not sent: the server did not answer',
               autoRetry: !FINAL.has(e.code),
             });
+            // Refused for good: kept (with Retry and Delete) but no longer sent by itself.
+            if (FINAL.has(e.code) && this.saved.has(p.clientId)) {
+              const { clientId, conversationId, body, createdAt, replyTo } = p;
+              void this.outbox.put({
+                ...{ clientId, conversationId, body, createdAt, replyTo },
+                userId: this.state.myId,
+                failed: e.message,
+              });
+            }
           } else await sleep(1000 * attempts);
         }
       }
@@ -492,12 +592,15 @@ export class ChatClient {
     if (this.delivered.size) this.deliveredTimer = setTimeout(() => this.flushDelivered(), 500);
   }
 
-  /** Marks a conversation read up to the newest message shown (the view calls this when seen). */
-  markRead(conversationId: number): void {
+  /**
+   * Marks a conversation read up to a message seen: the view calls this with the newest message
+   * that has been on screen in a visible, focused tab (see useSeenMessages). Only forward.
+   */
+  markRead(conversationId: number, upTo: number): void {
     const c = this.state.conversations[conversationId];
     const items = this.state.messages[conversationId]?.items;
-    if (!c || !items?.length) return;
-    const seq = newestSeq(items);
+    if (!c || !items?.length || upTo <= 0) return;
+    const seq = Math.min(upTo, newestSeq(items));
     if (seq <= Math.max(this.readSent.get(conversationId) ?? 0, c.myReadSeq)) {
       if (c.unreadCount > 0 && seq >= c.lastSeq)
         this.dispatch({ type: 'read/local', conversationId, seq });

@@ -31,14 +31,30 @@ export function otherMemberIds(state: ChatState, conversationId: number): number
   return other ? [other.id] : [];
 }
 
-/** Who among the other members has read up to a seq (for "read by N" in groups). */
-export function readersOf(state: ChatState, conversationId: number, seq: number): number[] {
+/**
+ * Who among the other members has read a message (for "read by N" in groups), counting only
+ * those who were members when it was sent. Their cursors cannot tell: a member who joins
+ * starts with both cursors at the conversation's last seq, as if they had read everything
+ * before. So a member counts when they joined no later than the message was created (both
+ * times are the server's); someone who left and joined again counts from the last join.
+ */
+export function readersOf(
+  state: ChatState,
+  conversationId: number,
+  message: Pick<Message, 'seq' | 'createdAt'>,
+): number[] {
   const members = state.members[conversationId];
   if (!members) return [];
   const cursors = state.cursors[conversationId] ?? {};
-  return Object.keys(members)
-    .map(Number)
-    .filter((id) => id !== state.myId && (cursors[id]?.readSeq ?? 0) >= seq);
+  const sentAt = Date.parse(message.createdAt);
+  return Object.values(members)
+    .filter(
+      (m) =>
+        m.user.id !== state.myId &&
+        (cursors[m.user.id]?.readSeq ?? 0) >= message.seq &&
+        Date.parse(m.joinedAt) <= sentAt,
+    )
+    .map((m) => m.user.id);
 }
 
 /** Users typing in a conversation right now. */

@@ -140,7 +140,7 @@ describe('chat state', () => {
       s,
     );
     expect(statusOf(s, mine)).toBe('delivered');
-    expect(readersOf(s, 7, 3)).toEqual([2]);
+    expect(readersOf(s, 7, mine)).toEqual([2]);
     s = chatReducer(s, {
       type: 'receipt',
       receipt: { conversationId: 7, userId: 3, deliveredSeq: 3, readSeq: 3 },
@@ -152,6 +152,34 @@ describe('chat state', () => {
       receipt: { conversationId: 7, userId: 3, deliveredSeq: 1, readSeq: 1 },
     });
     expect(statusOf(s, mine)).toBe('read');
+  });
+
+  it('"read by" counts only members who were there when the message was sent', () => {
+    const first = msg(2, { senderId: ME, conversationId: 7 });
+    const later = msg(5, { senderId: ME, conversationId: 7 });
+    const member = (id: number, joinedAt: string) => ({
+      user: user(id),
+      role: 'member' as const,
+      joinedAt,
+      deliveredSeq: 5,
+      readSeq: 5,
+    });
+    const s = run([
+      {
+        type: 'conversation/details',
+        conversation: {
+          ...conversation(7, { kind: 'group', name: 'G', otherUser: null, lastSeq: 5 }),
+          // 3 joined after message 2 was sent: its cursors start past it, yet it never saw it.
+          members: [
+            member(ME, msg(1).createdAt),
+            member(2, msg(1).createdAt),
+            member(3, msg(4).createdAt),
+          ],
+        },
+      },
+    ]);
+    expect(readersOf(s, 7, first)).toEqual([2]);
+    expect(readersOf(s, 7, later).sort()).toEqual([2, 3]);
   });
 
   it('my own read receipt from another device clears the unread count', () => {

@@ -154,6 +154,8 @@ export class HistorySync {
     if (held()) return true;
     const base = this.versionOf(id);
     const page = await messagesApi.history(id, { around: seq, limit: LIMITS.historyLimitDefault });
+    // Asked twice at once (a view opening twice), the window is replaced once.
+    if (held()) return true;
     this.host.dispatch({
       type: 'messages/page',
       conversationId: id,

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PublicUser } from '../../../../protocol/schemas/users.js';
 import { errorMessage } from '../../lib/http.js';
 import { formatPresence } from '../../lib/time.js';
@@ -57,13 +57,21 @@ export function UserSearch({
 }) {
   const me = useMe();
   const [query, setQuery] = useState('');
+  const input = useRef<HTMLInputElement>(null);
   const skip = new Set([...exclude, me.id]);
+  // After a pick the box is cleared and keeps the focus, ready for the next person.
+  const pick = (u: PublicUser) => {
+    onPick(u);
+    setQuery('');
+    input.current?.focus();
+  };
   const { results, loading, error } = useUserSearch(query, skip);
   return (
     <div className="user-search">
       <div className="search-box">
         <Icon name="search" size={18} />
         <input
+          ref={input}
           type="search"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
@@ -77,7 +85,7 @@ export function UserSearch({
       <ul className="people" aria-label="People">
         {results.map((u) => (
           <li key={u.id}>
-            <button type="button" className="person" onClick={() => onPick(u)}>
+            <button type="button" className="person" onClick={() => pick(u)}>
               <Avatar
                 name={u.displayName}
                 url={u.avatarUrl}

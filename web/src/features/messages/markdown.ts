@@ -1,0 +1,90 @@
+import MarkdownIt, { type StateInline, type Token } from 'markdown-it';
+import { safeHref, urlAt } from '../../lib/linkify.js';
+
+/**
+ * The chat subset of Markdown: **bold**, *italic*, ~~strike~~, `code`, fenced code blocks,
+ * > quotes, lists and links. Raw HTML is off (it stays text), and so is everything a chat
+ * message would not mean: headings ("# 1" is text), rules, tables, images (nothing is fetched
+ * from elsewhere), indented code, link reference definitions and HTML entities (a message
+ * shows "&amp;" as typed). Line breaks are kept. markdown-it parses in time linear in the
+ * input and caps nesting, so no message can make it slow (see markdown.test.ts).
+ *
+ * The parser gives tokens, never HTML: MessageText turns them into React elements, so
+ * nothing from a message reaches the DOM as markup.
+ */
+const md = new MarkdownIt('default', {
+  html: false,
+  linkify: false,
+  breaks: true,
+  typographer: false,
+  maxNesting: 20,
+});
+md.disable([
+  'heading',
+  'lheading',
+  'hr',
+  'table',
+  'code',
+  'reference',
+  'html_block',
+  'html_inline',
+  'image',
+  'entity',
+  'linkify',
+]);
+
+/**
+ * Bare http(s) URLs become links while the line is parsed, before emphasis is matched, so
+ * `https://example.com/__init__` keeps its underscores. The URL is found and trimmed exactly
+ * as in plain text (lib/linkify.ts); `www.` links are found later, in the text pieces.
+ */
+function bareUrl(state: StateInline, silent: boolean): boolean {
+  if (state.linkLevel > 0 || state.src.charCodeAt(state.pos) !== 0x3a /* : */) return false;
+  // The scheme was consumed as plain text just before the ':' (the text rule stops there).
+  const scheme = /https?$/i.exec(state.pending)?.[0];
+  if (!scheme) return false;
+  const start = state.pos - scheme.length;
+  const url = urlAt(state.src, start);
+  if (!url) return false;
+  if (!silent) {
+    state.pending = state.pending.slice(0, -scheme.length);
+    const open = state.push('link_open', 'a', 1);
+    open.attrs = [['href', url.href]];
+    open.markup = 'linkify';
+    const text = state.push('text', '', 0);
+    text.content = url.text;
+    state.push('link_close', 'a', -1).markup = 'linkify';
+  }
+  state.pos = start + url.text.length;
+  return true;
+}
+md.inline.ruler.before('linkify', 'bare_url', bareUrl);
+
+/** Characters and line starts that can change how a message renders. */
+const MARKUP = /[*_~`[\]<\\\n]|^\s*(?:>|[-+]\s|\d{1,9}[.)]\s)|https?:/i;
+
+/** Whether a body needs the parser at all (most chat lines do not). */
+export function hasMarkup(body: string): boolean {
+  return MARKUP.test(body);
+}
+
+/** The block tokens of a message (their `children` hold the inline tokens). */
+export function parseMarkdown(body: string): Token[] {
+  return md.parse(body, {});
+}
+
+/** A link's destination if it may be followed: http, https or mailto, as the browser sees it. */
+export function safeLinkHref(raw: string): string | null {
+  if (/^www\./i.test(raw)) return safeHref(raw);
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return null;
+  }
+  return u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'mailto:'
+    ? u.href
+    : null;
+}
+
+export type { Token };
