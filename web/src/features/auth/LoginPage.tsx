@@ -4,7 +4,7 @@ import { Link, navigate, safeNext, useLocation } from '../../lib/router.js';
 import { Field } from '../../ui/Field.js';
 import { authApi } from './api.js';
 import { AuthLayout } from './AuthLayout.js';
-import { setNotice, signedIn, useAuth } from './session.js';
+import { preloadChat, setNotice, signedIn, useAuth } from './session.js';
 
 /** Sign in with username or email; back to where the user was afterwards. */
 export function LoginPage() {
@@ -24,7 +24,7 @@ export function LoginPage() {
     setError(null);
     try {
       const result = await authApi.login({ login: login.trim(), password, remember });
-      signedIn(result);
+      await signedIn(result);
       navigate(next, { replace: true });
     } catch (err) {
       setError(
@@ -57,7 +57,13 @@ export function LoginPage() {
           {notice}
         </p>
       )}
-      <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+      <form
+        className="form"
+        onSubmit={(e) => void submit(e)}
+        // The chat's code downloads while the form is filled in.
+        onFocus={preloadChat}
+        noValidate
+      >
         {error && (
           <p className="form-error" role="alert">
             {error}

@@ -5,7 +5,7 @@ import { Link, navigate, safeNext, useLocation } from '../../lib/router.js';
 import { Field } from '../../ui/Field.js';
 import { authApi } from './api.js';
 import { AuthLayout } from './AuthLayout.js';
-import { signedIn } from './session.js';
+import { preloadChat, signedIn } from './session.js';
 
 /** Create an account; the server's field errors show under each field. */
 export function SignupPage() {
@@ -42,7 +42,7 @@ export function SignupPage() {
         password: form.password,
         ...(form.displayName.trim() ? { displayName: form.displayName.trim() } : {}),
       });
-      signedIn(result);
+      await signedIn(result);
       navigate(next, { replace: true });
     } catch (err) {
       if (err instanceof ApiError && Object.keys(err.fields).length) setFields(err.fields);
@@ -64,7 +64,13 @@ export function SignupPage() {
         </>
       }
     >
-      <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+      <form
+        className="form"
+        onSubmit={(e) => void submit(e)}
+        // The chat's code downloads while the form is filled in.
+        onFocus={preloadChat}
+        noValidate
+      >
         {error && (
           <p className="form-error" role="alert">
             {error}

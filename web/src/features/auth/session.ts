@@ -5,8 +5,7 @@ import { navigate } from '../../lib/router.js';
 import { theme } from '../../lib/theme.js';
 import { createStore, useStore } from '../../lib/store.js';
 import { drafts } from '../messages/drafts.js';
-import { notifyIncoming } from '../notifications/notifications.js';
-import { ChatClient } from '../realtime/chat-client.js';
+import type { ChatClient } from '../realtime/chat-client.js';
 import { authApi } from './api.js';
 
 export type AuthState =
@@ -43,7 +42,22 @@ export function setNotice(notice: string | null): void {
   authStore.dispatch({ type: 'notice', notice });
 }
 
-function startClient(me: User): ChatClient {
+/**
+ * The chat's code (the client, Socket.IO, the chat state, notifications): a chunk of its own,
+ * fetched at sign-in rather than with the sign-in page. `preloadChat` starts the download
+ * early (when someone starts filling in a form, or while a known session is restored).
+ */
+const loadChat = () =>
+  Promise.all([import('../realtime/chat-client.js'), import('../notifications/notifications.js')]);
+
+export function preloadChat(): void {
+  void loadChat().catch(() => {
+    // Retried (and reported) at sign-in.
+  });
+}
+
+async function startClient(me: User): Promise<ChatClient> {
+  const [{ ChatClient }, { notifyIncoming }] = await loadChat();
   theme.useFor(me.id);
   const client = new ChatClient(me.id, {
     onSessionEnded: (reason) => sessionEnded(reason),
@@ -110,14 +124,15 @@ export const sessionHint = {
 };
 
 /** After sign-in or sign-up: keep the token in memory, connect, show the app. */
-export function signedIn(result: AuthResult): void {
+export async function signedIn(result: AuthResult): Promise<void> {
   tokens.set(result.accessToken, result.expiresAt);
   sessionHint.set(true);
   const current = authStore.getState();
   if (current.status === 'signedIn') current.client.stop();
+  const client = await startClient(result.user);
   authStore.dispatch({
     type: 'set',
-    state: { status: 'signedIn', me: result.user, client: startClient(result.user), notice: null },
+    state: { status: 'signedIn', me: result.user, client, notice: null },
   });
 }
 
@@ -128,16 +143,19 @@ export async function boot(): Promise<void> {
     authStore.dispatch({ type: 'set', state: { status: 'signedOut', notice: null } });
     return;
   }
+  preloadChat();
   try {
     await refreshAccessToken();
     const me = await authApi.me();
     authStore.dispatch({
       type: 'set',
-      state: { status: 'signedIn', me, client: startClient(me), notice: null },
+      state: { status: 'signedIn', me, client: await startClient(me), notice: null },
     });
   } catch (err) {
     tokens.clear();
-    const offline = err instanceof ApiError && err.transient;
+    // Only the server's refusal ends the session here; an unreachable server (or chat code
+    // that failed to download) keeps it for the next try.
+    const offline = err instanceof ApiError ? err.transient : true;
     if (!offline) sessionHint.set(false);
     authStore.dispatch({
       type: 'set',
