@@ -4,6 +4,7 @@ import { Link } from '../../lib/router.js';
 import { formatListTime } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Icon } from '../../ui/Icon.js';
+import { attachmentSummary } from '../attachments/format.js';
 import { Ticks } from '../messages/MessageParts.js';
 import { systemText } from '../messages/system-text.js';
 import { typingText, useTypingNames } from '../messages/TypingIndicator.js';
@@ -62,7 +63,12 @@ function usePreview(c: Conversation): { text: string; mine: boolean; typing?: bo
   if (m.kind === 'system') return { text: systemText(m, nameOf), mine: false };
   const mine = m.senderId === me.id;
   const prefix = mine ? 'You: ' : c.kind === 'group' ? `${nameOf(m.senderId)}: ` : '';
-  const body = m.deletedAt ? 'This message was deleted' : m.body.replace(/\s+/g, ' ');
+  // A message of files only is named by its files ("📎 report.pdf", "📷 Photo").
+  const body = m.deletedAt
+    ? 'This message was deleted'
+    : m.body === ''
+      ? attachmentSummary(m.attachments)
+      : m.body.replace(/\s+/g, ' ');
   return { text: prefix + body, mine };
 }
 

@@ -8,6 +8,9 @@ import { Link, navigate } from '../../lib/router.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Spinner } from '../../ui/Field.js';
 import { Icon } from '../../ui/Icon.js';
+import { DropOverlay } from '../attachments/DropOverlay.js';
+import { uploadQueueFor } from '../attachments/upload-queue.js';
+import { useFileDrop } from '../attachments/useFileDrop.js';
 import { Composer } from '../messages/Composer.js';
 import { ConversationUiProvider, useUiDispatch } from '../messages/conversation-ui.js';
 import { IncomingAnnouncer } from '../messages/IncomingAnnouncer.js';
@@ -15,7 +18,7 @@ import { MessageList } from '../messages/MessageList.js';
 import { MessageOverlays } from '../messages/MessageOverlays.js';
 import { TypingIndicator } from '../messages/TypingIndicator.js';
 import type { ChatState } from '../realtime/chat-state.js';
-import { useChat, useClient } from '../realtime/ChatContext.js';
+import { useChat, useClient, useMe } from '../realtime/ChatContext.js';
 import { conversationsApi } from './api.js';
 import { ChatHeader } from './ChatHeader.js';
 import { conversationTitle } from './conversations-state.js';
@@ -83,6 +86,9 @@ const phone = () => window.matchMedia('(max-width: 760px)').matches;
 /** The chat column and its side panel, inside the conversation's UI state. */
 function ConversationBody({ c, settingsOpen }: { c: Conversation; settingsOpen: boolean }) {
   const ui = useUiDispatch();
+  const me = useMe();
+  // Files dropped anywhere on the conversation wait above its composer.
+  const drop = useFileDrop((files) => uploadQueueFor(me.id, c.id).add(files));
   const [pinsOpen, setPinsOpen] = useState(false);
   const panel = settingsOpen ? 'settings' : pinsOpen ? 'pins' : null;
   const title = conversationTitle(c);
@@ -104,13 +110,14 @@ function ConversationBody({ c, settingsOpen }: { c: Conversation; settingsOpen: 
   };
   return (
     <div className={`conversation${panel ? ' conversation--with-panel' : ''}`}>
-      <section className="chat" aria-label={title}>
+      <section className="chat att-drop-host" aria-label={title} {...drop.handlers}>
         <ChatHeader c={c} panel={panel} onTogglePins={togglePins} />
         <MessageList conversationId={c.id} isGroup={c.kind === 'group'} intro={intro} />
         <TypingIndicator conversationId={c.id} />
         <Composer conversationId={c.id} placeholder={`Message ${title}`} />
         <MessageOverlays conversationId={c.id} />
         <IncomingAnnouncer conversationId={c.id} />
+        {drop.active && <DropOverlay title={title} />}
       </section>
       {panel === 'settings' && c.kind === 'group' && <GroupSettings c={c} />}
       {panel === 'pins' && <PinsPanel c={c} onJump={jumpFromPins} onClose={closePins} />}

@@ -5,6 +5,7 @@ import { formatFull, formatListTime } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Spinner } from '../../ui/Field.js';
 import { Icon } from '../../ui/Icon.js';
+import { attachmentSummary } from '../attachments/format.js';
 import { setPinned } from '../messages/message-actions.js';
 import { useName } from '../messages/MessageParts.js';
 import { messagePermissions } from '../messages/permissions.js';
@@ -35,7 +36,7 @@ function PinItem({ m, c, onJump }: { m: Message; c: Conversation; onJump: (seq: 
               {formatListTime(m.createdAt)}
             </time>
           </span>
-          <span className="pin__body">{m.body}</span>
+          <span className="pin__body">{m.body || attachmentSummary(m.attachments)}</span>
           <span className="pin__by" title={formatFull(m.pinned!.at)}>
             Pinned by {by}
           </span>

@@ -8,6 +8,11 @@ import {
 } from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
 import { Icon } from '../../ui/Icon.js';
+import { AttachButton } from '../attachments/AttachButton.js';
+import { PendingUploads } from '../attachments/PendingUploads.js';
+import { filesFromPaste } from '../attachments/transfer.js';
+import { sendBlocker } from '../attachments/upload-queue.js';
+import { useUploadQueue } from '../attachments/useUploadQueue.js';
 import { ShortcodePicker } from '../emoji/ShortcodePicker.js';
 import { useShortcodePicker } from '../emoji/useShortcodePicker.js';
 import { MentionPicker } from '../mentions/MentionPicker.js';
@@ -46,6 +51,9 @@ export function Composer({
   const [text, setText] = useState(() => drafts.get(me.id, conversationId));
   const ref = useRef<HTMLTextAreaElement>(null);
   const boxRef = useRef<HTMLDivElement>(null);
+  const uploads = useUploadQueue(me.id, conversationId);
+  const hasFiles = uploads.state.items.length > 0;
+  const filesWaiting = sendBlocker(uploads.state);
 
   const update = (value: string) => {
     setText(value);
@@ -92,8 +100,11 @@ export function Composer({
 
   const send = () => {
     const body = text.trim();
-    if (body === '' || [...body].length > LIMITS.messageBodyMax) return;
-    client.send(conversationId, body, replyTo);
+    if ((body === '' && !hasFiles) || [...body].length > LIMITS.messageBodyMax) return;
+    // Files go with the message once every one of them is stored.
+    const attachments = hasFiles ? uploads.queue.take() : [];
+    if (attachments === null) return;
+    client.send(conversationId, body, replyTo, attachments);
     client.setTyping(conversationId, false);
     setText('');
     drafts.set(me.id, conversationId, '');
@@ -133,8 +144,15 @@ export function Composer({
   return (
     <div className="composer-area">
       {replyTo && <ReplyBar replyTo={replyTo} />}
+      <PendingUploads queue={uploads.queue} state={uploads.state} />
       <form className="composer" onSubmit={onSubmit}>
         <div className="composer__box" ref={boxRef}>
+          <AttachButton
+            onFiles={(files) => {
+              uploads.queue.add(files);
+              ref.current?.focus();
+            }}
+          />
           <textarea
             ref={ref}
             rows={1}
@@ -147,6 +165,12 @@ export function Composer({
               shortcode.onChange(e.target);
             }}
             onKeyDown={onKeyDown}
+            onPaste={(e) => {
+              const files = filesFromPaste(e.clipboardData);
+              if (files.length === 0) return;
+              e.preventDefault();
+              uploads.queue.add(files);
+            }}
             onBlur={() => {
               client.setTyping(conversationId, false);
               mention.close();
@@ -191,9 +215,9 @@ export function Composer({
         <button
           type="submit"
           className="composer__send"
-          disabled={length === 0 || over}
+          disabled={(length === 0 && !hasFiles) || over || filesWaiting !== null}
           aria-label="Send"
-          title="Send (Enter)"
+          title={filesWaiting ?? 'Send (Enter)'}
         >
           <Icon name="send" size={20} />
         </button>

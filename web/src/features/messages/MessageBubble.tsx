@@ -1,5 +1,10 @@
-import type { MessageStatus, ReplyTo } from '../../../../protocol/schemas/conversations.js';
+import type {
+  Attachment,
+  MessageStatus,
+  ReplyTo,
+} from '../../../../protocol/schemas/conversations.js';
 import { formatClock, formatFull } from '../../lib/time.js';
+import { AttachmentList } from '../attachments/AttachmentList.js';
 import { useMentionNames, useMyMentionKey } from '../mentions/useMentionNames.js';
 import { Ticks } from './MessageParts.js';
 import { hasMarkup } from './markdown.js';
@@ -14,6 +19,8 @@ export interface BubbleContent {
   replyTo: ReplyTo | null;
   /** Who the server found mentioned (stored messages only). */
   mentions?: readonly number[];
+  /** Its files (a deleted message has none to show). */
+  attachments?: readonly Attachment[];
 }
 
 /**
@@ -31,7 +38,7 @@ export function MessageBubble({
   mine: boolean;
   tick: MessageStatus | 'sending' | 'failed' | null;
 }) {
-  const { body, createdAt, editedAt, deletedAt, replyTo, mentions } = content;
+  const { body, createdAt, editedAt, deletedAt, replyTo, mentions, attachments } = content;
   const names = useMentionNames(conversationId, mentions);
   const meKey = useMyMentionKey();
   const deleted = deletedAt !== null;
@@ -42,11 +49,14 @@ export function MessageBubble({
   return (
     <div className={`bubble${deleted ? ' bubble--deleted' : ''}`}>
       {replyTo && !deleted && <ReplyQuote conversationId={conversationId} replyTo={replyTo} />}
+      {!deleted && attachments && attachments.length > 0 && (
+        <AttachmentList attachments={attachments} />
+      )}
       {deleted ? (
         <span className="bubble__text" data-testid="message-deleted">
           This message was deleted
         </span>
-      ) : (
+      ) : body === '' && attachments?.length ? null : (
         <span
           className={`bubble__text${block ? ' bubble__text--block' : ''}`}
           data-testid="message-text"

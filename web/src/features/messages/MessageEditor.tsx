@@ -40,7 +40,8 @@ export function MessageEditor({ message }: { message: Message }) {
   const save = async () => {
     const body = text.trim();
     if (body === message.body) return close();
-    if (body === '') {
+    // Emptied: a message of text alone goes (after asking); one with files keeps its files.
+    if (body === '' && message.attachments.length === 0) {
       ui({
         type: 'overlay',
         overlay: { kind: 'delete', messageId: message.id, anchor: null, returnTo: ref.current },

@@ -1,5 +1,6 @@
 import { useCallback } from 'react';
 import type { Message, ReplyTo } from '../../../../protocol/schemas/conversations.js';
+import { attachmentSummary } from '../attachments/format.js';
 import type { ChatState } from '../realtime/chat-state.js';
 import { useChat } from '../realtime/ChatContext.js';
 import { excerptOf, useUiDispatch } from './conversation-ui.js';
@@ -40,7 +41,10 @@ export function ReplyQuote({
   );
   const name = useName(replyTo.senderId);
   const deleted = original ? original.deletedAt !== null : replyTo.excerpt === '';
-  const text = original && !deleted ? excerptOf(original.body) : replyTo.excerpt;
+  const text =
+    original && !deleted
+      ? excerptOf(original.body) || attachmentSummary(original.attachments)
+      : replyTo.excerpt;
   return (
     <button
       type="button"

@@ -1,6 +1,7 @@
 import { createContext, useContext, useState, type ReactNode } from 'react';
 import type { Message, ReplyTo } from '../../../../protocol/schemas/conversations.js';
 import { createStore, useStore, type Store } from '../../lib/store.js';
+import { attachmentSummary } from '../attachments/format.js';
 
 /** What one open conversation shows besides its messages: a reply, an edit, a jump. */
 export interface ConversationUi {
@@ -55,7 +56,8 @@ function reduce(s: ConversationUi, a: UiAction): ConversationUi {
           id: a.message.id,
           seq: a.message.seq,
           senderId: a.message.senderId,
-          excerpt: excerptOf(a.message.body),
+          // What the reply bar shows; a message of files alone is named by its files.
+          excerpt: excerptOf(a.message.body) || attachmentSummary(a.message.attachments),
         },
       };
     case 'edit':

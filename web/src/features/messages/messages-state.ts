@@ -1,4 +1,4 @@
-import type { Message, ReplyTo } from '../../../../protocol/schemas/conversations.js';
+import type { Attachment, Message, ReplyTo } from '../../../../protocol/schemas/conversations.js';
 import {
   maxVersion,
   newerCopy,
@@ -16,6 +16,8 @@ export interface PendingMessage {
   createdAt: string;
   /** The message it answers, shown while it is on its way. */
   replyTo: ReplyTo | null;
+  /** The uploaded files it carries (sent as `attachmentIds`), shown while it is on its way. */
+  attachments: Attachment[];
   state: 'sending' | 'failed';
   /** Why the last attempt failed, shown beside the retry button. */
   error: string | null;
@@ -249,6 +251,7 @@ export function queuePending(
   state: ConversationMessages,
   p: Pick<PendingMessage, 'clientId' | 'conversationId' | 'body' | 'createdAt'> & {
     replyTo?: ReplyTo | null;
+    attachments?: Attachment[];
   },
 ): ConversationMessages {
   if (state.pending.some((x) => x.clientId === p.clientId)) return state;
@@ -259,6 +262,7 @@ export function queuePending(
       {
         ...p,
         replyTo: p.replyTo ?? null,
+        attachments: p.attachments ?? [],
         state: 'sending',
         error: null,
         autoRetry: true,

@@ -39,6 +39,7 @@ describe('message rows', () => {
       createdAt: msg(3).createdAt,
       state: 'sending' as const,
       replyTo: null,
+      attachments: [],
       error: null,
       autoRetry: true,
       attempts: 0,

@@ -156,6 +156,30 @@ describe('ChatClient sending', () => {
     expect(pending()).toEqual([]);
   });
 
+  it('carries uploaded files as attachmentIds; files alone make a message without text', async () => {
+    const file = {
+      id: 7,
+      name: 'a.png',
+      mime: 'image/png',
+      size: 10,
+      width: 2,
+      height: 1,
+      url: '/api/files/7',
+      thumbnailUrl: '/api/files/7/thumbnail',
+    };
+    client.send(1, '  ', null, [file]);
+    client.send(1, '  ');
+    expect(pending()).toMatchObject([{ body: '', attachments: [file], state: 'sending' }]);
+    await settle();
+    const [s] = socket.sends();
+    expect(s!.payload).toMatchObject({ conversationId: 1, body: '', attachmentIds: [7] });
+    client.send(1, 'no files');
+    await settle();
+    s!.answer({ ok: true, data: { ...stored(s!.payload.clientId, 1), attachments: [file] } });
+    await settle();
+    expect(socket.sends()[1]!.payload).not.toHaveProperty('attachmentIds');
+  });
+
   it('after unanswered attempts it shows the failure; Retry sends the same clientId', async () => {
     vi.useFakeTimers();
     client.send(1, 'hello');

@@ -1,6 +1,11 @@
 import { EV } from '../../../../protocol/events.js';
 import { LIMITS } from '../../../../protocol/limits.js';
-import type { Conversation, Message, ReplyTo } from '../../../../protocol/schemas/conversations.js';
+import type {
+  Attachment,
+  Conversation,
+  Message,
+  ReplyTo,
+} from '../../../../protocol/schemas/conversations.js';
 import type { PublicUser } from '../../../../protocol/schemas/users.js';
 import { ApiError, currentToken, refreshAccessToken } from '../../lib/http.js';
 import { newClientId } from '../../lib/ids.js';
@@ -372,11 +377,17 @@ export class ChatClient {
 
   /**
    * Shows the message at once and sends it (retrying with the same clientId until acked), as a
-   * reply when `replyTo` is given.
+   * reply when `replyTo` is given, carrying uploaded files when `attachments` are given (then
+   * the text may be empty).
    */
-  send(conversationId: number, body: string, replyTo: ReplyTo | null = null): void {
+  send(
+    conversationId: number,
+    body: string,
+    replyTo: ReplyTo | null = null,
+    attachments: Attachment[] = [],
+  ): void {
     const text = body.trim();
-    if (text === '') return;
+    if (text === '' && attachments.length === 0) return;
     this.typingSentAt.delete(conversationId);
     const held = this.state.messages[conversationId];
     if (!held) void this.history.loadLatest(conversationId);
@@ -387,6 +398,7 @@ export class ChatClient {
       body: text,
       createdAt: new Date().toISOString(),
       replyTo,
+      attachments,
     };
     this.dispatch({ type: 'message/queued', pending });
     // On disk too, so a reload, a crash or a browser restart does not lose it.
@@ -409,9 +421,10 @@ export class ChatClient {
       if (!this.state.messages[e.conversationId]?.items.length)
         void this.history.loadLatest(e.conversationId);
       const { clientId, conversationId, body, createdAt, replyTo } = e;
+      const attachments = e.attachments ?? [];
       this.dispatch({
         type: 'message/queued',
-        pending: { clientId, conversationId, body, createdAt, replyTo },
+        pending: { clientId, conversationId, body, createdAt, replyTo, attachments },
       });
       if (e.failed !== null) {
         this.dispatch({
@@ -461,9 +474,9 @@ export class ChatClient {
     this.dispatch({ type: 'message/retry', conversationId, clientId });
     const p = this.state.messages[conversationId]?.pending.find((x) => x.clientId === clientId);
     if (p && this.saved.has(clientId)) {
-      const { body, createdAt, replyTo } = p;
+      const { body, createdAt, replyTo, attachments } = p;
       void this.outbox.put({
-        ...{ clientId, conversationId, body, createdAt, replyTo },
+        ...{ clientId, conversationId, body, createdAt, replyTo, attachments },
         userId: this.state.myId,
         failed: null,
       });
@@ -523,6 +536,9 @@ export class ChatClient {
                 clientId: p.clientId,
                 body: p.body,
                 ...(p.replyTo ? { replyToId: p.replyTo.id } : {}),
+                ...(p.attachments.length > 0
+                  ? { attachmentIds: p.attachments.map((a) => a.id) }
+                  : {}),
               },
               ACK_TIMEOUT_MS,
             ),
@@ -547,9 +563,9 @@ export class ChatClient {
             });
             // Refused for good: kept (with Retry and Delete) but no longer sent by itself.
             if (FINAL.has(e.code) && this.saved.has(p.clientId)) {
-              const { clientId, conversationId, body, createdAt, replyTo } = p;
+              const { clientId, conversationId, body, createdAt, replyTo, attachments } = p;
               void this.outbox.put({
-                ...{ clientId, conversationId, body, createdAt, replyTo },
+                ...{ clientId, conversationId, body, createdAt, replyTo, attachments },
                 userId: this.state.myId,
                 failed: e.message,
               });

@@ -1,6 +1,7 @@
 import type { PresenceEvent, ReceiptEvent, TypingEvent } from '../../../../protocol/events.js';
 import { TYPING_TIMEOUT_MS } from '../../../../protocol/limits.js';
 import type {
+  Attachment,
   Conversation,
   ConversationWithMembers,
   Member,
@@ -82,6 +83,7 @@ export type ChatAction =
       type: 'message/queued';
       pending: Pick<PendingMessage, 'clientId' | 'conversationId' | 'body' | 'createdAt'> & {
         replyTo?: ReplyTo | null;
+        attachments?: Attachment[];
       };
     }
   | { type: 'message/acked'; clientId: string; message: Message }

@@ -1,4 +1,4 @@
-import type { ReplyTo } from '../../../../protocol/schemas/conversations.js';
+import type { Attachment, ReplyTo } from '../../../../protocol/schemas/conversations.js';
 
 /** A message written here and not yet stored by the server, as kept on disk. */
 export interface OutboxEntry {
@@ -10,6 +10,8 @@ export interface OutboxEntry {
   /** When it was written (ISO): shown with it, and the order in which it is sent. */
   createdAt: string;
   replyTo: ReplyTo | null;
+  /** Its uploaded files (absent in entries kept before messages could carry files). */
+  attachments?: Attachment[];
   /** Why the server refused it for good (shown with Retry and Delete), else null. */
   failed: string | null;
 }
