@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { foldWord, indexWords, matchHighlights, queryWords } from './search.js';
+import {
+  foldWord,
+  INDEXED_WORD_MAX,
+  indexedForm,
+  indexWords,
+  matchHighlights,
+  queryWords,
+} from './search.js';
 
 describe('search words', () => {
   it('are runs of letters, digits and _, folded for case and accents', () => {
@@ -49,5 +56,16 @@ describe('indexWords', () => {
     }
     // And non-ASCII text takes the general rule.
     expect(indexWords('Café CAFE naïve')).toEqual(['cafe', 'naive']);
+  });
+
+  it('cuts very long words to INDEXED_WORD_MAX code points, on both paths', () => {
+    const long = 'x'.repeat(8000);
+    expect(indexWords(`a ${long} b`)).toEqual(['a', 'x'.repeat(INDEXED_WORD_MAX), 'b']);
+    const astral = '𝒜'.repeat(INDEXED_WORD_MAX + 5); // two UTF-16 units each
+    const [cut] = indexWords(astral);
+    expect([...cut!]).toHaveLength(INDEXED_WORD_MAX);
+    expect(astral.startsWith(cut!)).toBe(false); // folded: NFKD makes 𝒜 an A, then a
+    expect(cut).toBe('a'.repeat(INDEXED_WORD_MAX));
+    expect(indexedForm('short')).toBe('short');
   });
 });

@@ -27,12 +27,28 @@ export function textWords(text: string): Array<{ start: number; end: number; fol
 const ASCII = /^[\x00-\x7f]*$/;
 const ASCII_WORD = /[a-z0-9_]+/g;
 
+/**
+ * The longest word an index holds, in code points: longer words are indexed (and looked up) by
+ * their first INDEXED_WORD_MAX code points, which finds every true match and a few more that
+ * `matchHighlights` then drops. MariaDB's FULLTEXT ignores words over 84 characters
+ * (innodb_ft_max_token_size) and PostgreSQL refuses a lexeme over 2 KB; a query is at most 64
+ * characters, so queries are rarely cut.
+ */
+export const INDEXED_WORD_MAX = 84;
+
+/** A folded word as an index holds it: cut to INDEXED_WORD_MAX code points. */
+export function indexedForm(word: string): string {
+  return word.length <= INDEXED_WORD_MAX ? word : [...word].slice(0, INDEXED_WORD_MAX).join('');
+}
+
 /** The distinct folded words of a text, in order of first appearance (what an index holds). */
 export function indexWords(text: string): string[] {
   // Most messages are plain ASCII, where folding is lower-casing and a word is [a-z0-9_]+: the
   // same words without normalising each one (this runs inside every send's transaction).
-  if (ASCII.test(text)) return [...new Set(text.toLowerCase().match(ASCII_WORD) ?? [])];
-  return [...new Set(textWords(text).map((w) => w.folded))];
+  const words = ASCII.test(text)
+    ? (text.toLowerCase().match(ASCII_WORD) ?? [])
+    : textWords(text).map((w) => w.folded);
+  return [...new Set(words.map(indexedForm))];
 }
 
 /** The folded words of a query, in order (the last one also matches as a prefix). */

@@ -255,6 +255,17 @@ describe('search', () => {
     }
     expectError(await t.api.get('/api/search?q=cafe'), 401, 'unauthorized');
   });
+  it('indexes a word of thousands of characters by its beginning, and still finds it exactly', async () => {
+    const ids = async (q: string) =>
+      (await search(me, { q })).body.results.map((r: any) => r.message.id as number);
+    const long = await chat.send(me, convs.direct!, `${'w'.repeat(7000)} tail`);
+    const other = await chat.send(me, convs.direct!, `${'w'.repeat(250)}v tail`);
+    expect(await ids('wwwwww')).toEqual([other.id, long.id]);
+    expect(await ids(`tail ${'w'.repeat(58)}`)).toEqual([other.id, long.id]);
+    // A 58-letter word is neither of them whole, though both begin with it.
+    expect(await ids(`${'w'.repeat(58)} tail`)).toEqual([]);
+  });
+
   it('widens a last word to every word it begins, and finds matches far behind the newest', async () => {
     const ids = async (q: string) =>
       (await search(me, { q })).body.results.map((r: any) => r.message.id as number);

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
-import { indexWords } from '../../../protocol/search.js';
+import { indexedForm, indexWords } from '../../../protocol/search.js';
 import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
@@ -84,6 +84,9 @@ export async function searchCandidates(
   f: SearchFilter,
   limit: number,
 ): Promise<{ rows: MessageRow[]; exact: boolean }> {
+  // Looked up as the index holds them (a very long word by its beginning): a superset that
+  // the caller narrows with the word rule.
+  words = words.map(indexedForm);
   const last = words.length - 1;
   const visible = sql`m.kind = 'text' and m.deleted_at is null and m.conversation_id in (select conversation_id from members where user_id = ${f.userId})${
     f.conversationId !== undefined ? sql` and m.conversation_id = ${f.conversationId}` : sql``
