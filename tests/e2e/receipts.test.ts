@@ -252,8 +252,11 @@ describe('the unread position is kept', () => {
     await bubble(b.page, 'Unread 60').waitFor();
     await eventually(async () => expect(await bobReadSeq(group.id)).toBe(last), 20_000);
     await scroller(b.page).hover();
-    for (let i = 0; i < 30 && !(await divider(b.page).isVisible()); i++)
+    // Up through the pages loaded on the way (each arrives while the list waits at the top).
+    for (let i = 0; i < 120 && !(await divider(b.page).isVisible()); i++) {
       await b.page.mouse.wheel(0, -1500);
+      await b.page.waitForTimeout(150);
+    }
     await divider(b.page).waitFor();
 
     // Leaving and coming back: nothing unread, no divider, the newest message at the bottom.

@@ -64,4 +64,20 @@ describe('message rows', () => {
       false,
     ]);
   });
+
+  it('marks nothing in a window that starts after the first unread message', () => {
+    // The newest page (40…42) while the first unread is 11: older history is still to load.
+    const newest = [msg(40), msg(41), msg(42)];
+    const marks = (rows: ReturnType<typeof buildRows>) =>
+      rows.map((r) => r.kind === 'message' && r.newMarker);
+    expect(marks(buildRows(newest, [], ME, 11, true))).toEqual([false, false, false]);
+    // Once the window reaches it (or holds the whole history), the marker is there.
+    expect(marks(buildRows([msg(11), ...newest], [], ME, 11, true))).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(marks(buildRows(newest, [], ME, 11, false))).toEqual([true, false, false]);
+  });
 });

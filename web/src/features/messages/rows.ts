@@ -69,8 +69,13 @@ export function buildRows(
     if (last && !first) last.last = false;
     prev = { senderId: r.senderId, at, day, system };
   };
+  // Only a window that reaches back to the first unread message shows the marker: in a later
+  // window (say the newest, after a jump) its first row is not where the unread ones begin.
+  const reaches =
+    firstUnreadSeq !== null && items.length > 0 && (!hasOlder || items[0]!.seq <= firstUnreadSeq);
   for (const m of items) {
     const newMarker =
+      reaches &&
       !markerPlaced &&
       firstUnreadSeq !== null &&
       m.seq >= firstUnreadSeq &&
