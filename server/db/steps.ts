@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { Compilable } from 'kysely';
+import type { DatabaseKind } from '../config.js';
 import type { Db } from './database.js';
 import { groupWrite, type GroupCommit } from './group-commit.js';
 import { prepared } from './prepared.js';
@@ -78,4 +79,20 @@ export function runSteps<R>(db: Db, commits: GroupCommit | null, make: (db: Db) 
         .setIsolationLevel('read committed')
         .execute((trx) => runOnConnection(trx, make(trx))),
   );
+}
+
+/**
+ * Runs reads that must see one state of the database: a page of messages and what is built
+ * around them (reactions, replies, mentions, files) are several queries, and a change
+ * committing between them would give a copy that mixes two versions. PostgreSQL and MariaDB
+ * read them in one repeatable-read transaction (one snapshot); on SQLite the queries run on the
+ * one connection without yielding to the event loop, so no group commit lands between them.
+ */
+export function readConsistent<R>(
+  db: Db,
+  kind: DatabaseKind,
+  read: (db: Db) => Promise<R>,
+): Promise<R> {
+  if (kind === 'sqlite') return read(db);
+  return db.transaction().setIsolationLevel('repeatable read').execute(read);
 }

@@ -92,7 +92,9 @@ describe('R11 catch-up paging boundaries', () => {
       expect(beforeTail.messages).toHaveLength(PAGE);
       expect(beforeTail.hasMore).toBe(true);
       const end = await history(last);
-      expect(end).toEqual({ messages: [], hasMore: false });
+      // Pages carry the conversation's change counter (v1.1); every message raised it once.
+      expect(end).toEqual({ messages: [], hasMore: false, lastVersion: expect.any(Number) });
+      expect((end as { lastVersion?: number }).lastVersion).toBeGreaterThanOrEqual(last);
 
       const from = pages.length;
       b.socket.connect();

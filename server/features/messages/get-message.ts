@@ -1,6 +1,7 @@
 import type { Message } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
 import { AppError, notFound } from '../../errors.js';
+import { readConsistent } from '../../db/steps.js';
 import { loadReadable } from '../conversations/conversation.policy.js';
 import { presentMessages } from './message-view.js';
 import { messagesByIds, pinnedMessages } from './messages.queries.js';
@@ -16,8 +17,13 @@ export async function getMessage(deps: Deps, actor: Actor, messageId: number): P
     if (err instanceof AppError && err.code === 'not_found') throw notFound('No such message');
     throw err;
   }
-  const [message] = await presentMessages(deps.db, row.conversation_id, [row]);
-  return message!;
+  // Read again with what is built around it, as one state (a message never changes
+  // conversation, so the check above holds).
+  return readConsistent(deps.db, deps.dbKind, async (db) => {
+    const [now] = await messagesByIds(db, [messageId]);
+    const [message] = await presentMessages(db, row.conversation_id, [now ?? row]);
+    return message!;
+  });
 }
 
 /** The pinned messages of a conversation, latest pin first. */
@@ -27,5 +33,7 @@ export async function listPins(
   conversationId: number,
 ): Promise<Message[]> {
   await loadReadable(deps, actor, conversationId);
-  return presentMessages(deps.db, conversationId, await pinnedMessages(deps.db, conversationId));
+  return readConsistent(deps.db, deps.dbKind, async (db) =>
+    presentMessages(db, conversationId, await pinnedMessages(db, conversationId)),
+  );
 }

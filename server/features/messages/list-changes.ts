@@ -1,5 +1,6 @@
 import type { ChangesPage, ChangesQuery } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
+import { readConsistent } from '../../db/steps.js';
 import { loadReadable } from '../conversations/conversation.policy.js';
 import { presentMessages } from './message-view.js';
 import { pageChanges } from './messages.queries.js';
@@ -17,10 +18,12 @@ export async function listChanges(
   const { conversation } = await loadReadable(deps, actor, conversationId);
   const lastVersion = Number(conversation.last_version);
   if (query.since >= lastVersion) return { messages: [], lastVersion, hasMore: false };
-  const page = await pageChanges(deps.db, conversationId, query.since, query.limit);
-  return {
-    messages: await presentMessages(deps.db, conversationId, page.rows),
-    lastVersion,
-    hasMore: page.hasMore,
-  };
+  return readConsistent(deps.db, deps.dbKind, async (db) => {
+    const page = await pageChanges(db, conversationId, query.since, query.limit);
+    return {
+      messages: await presentMessages(db, conversationId, page.rows),
+      lastVersion,
+      hasMore: page.hasMore,
+    };
+  });
 }

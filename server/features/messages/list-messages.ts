@@ -1,5 +1,6 @@
 import type { HistoryPage, HistoryQuery } from '../../../protocol/schemas/conversations.js';
 import type { Actor, Deps } from '../../context.js';
+import { readConsistent } from '../../db/steps.js';
 import { loadReadable } from '../conversations/conversation.policy.js';
 import { presentMessages } from './message-view.js';
 import { pageAround, pageMessages } from './messages.queries.js';
@@ -21,19 +22,23 @@ export async function listMessages(
     const lastSeq = Number(conversation.last_seq);
     const at = Math.min(Math.max(query.around, 1), Math.max(lastSeq, 1));
     const before = Math.floor((query.limit - 1) / 2);
-    const page = await pageAround(deps.db, conversationId, at, before, query.limit - before);
-    return {
-      messages: await presentMessages(deps.db, conversationId, page.rows),
-      hasMore: page.hasMoreBefore || page.hasMoreAfter,
-      lastVersion,
-      hasMoreBefore: page.hasMoreBefore,
-      hasMoreAfter: page.hasMoreAfter,
-    };
+    return readConsistent(deps.db, deps.dbKind, async (db) => {
+      const page = await pageAround(db, conversationId, at, before, query.limit - before);
+      return {
+        messages: await presentMessages(db, conversationId, page.rows),
+        hasMore: page.hasMoreBefore || page.hasMoreAfter,
+        lastVersion,
+        hasMoreBefore: page.hasMoreBefore,
+        hasMoreAfter: page.hasMoreAfter,
+      };
+    });
   }
-  const page = await pageMessages(deps.db, conversationId, query);
-  return {
-    messages: await presentMessages(deps.db, conversationId, page.rows),
-    hasMore: page.hasMore,
-    lastVersion,
-  };
+  return readConsistent(deps.db, deps.dbKind, async (db) => {
+    const page = await pageMessages(db, conversationId, query);
+    return {
+      messages: await presentMessages(db, conversationId, page.rows),
+      hasMore: page.hasMore,
+      lastVersion,
+    };
+  });
 }
