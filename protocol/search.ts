@@ -38,8 +38,14 @@ export const INDEXED_WORD_MAX = 84;
 
 /** A folded word as an index holds it: cut to INDEXED_WORD_MAX code points. */
 export function indexedForm(word: string): string {
-  return word.length <= INDEXED_WORD_MAX ? word : [...word].slice(0, INDEXED_WORD_MAX).join('');
+  if (word.length <= INDEXED_WORD_MAX) return word;
+  // Cut by code points: by UTF-16 units only where no surrogate pair could be split.
+  return SURROGATE.test(word)
+    ? [...word].slice(0, INDEXED_WORD_MAX).join('')
+    : word.slice(0, INDEXED_WORD_MAX);
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** The distinct folded words of a text, in order of first appearance (what an index holds). */
 export function indexWords(text: string): string[] {

@@ -145,4 +145,38 @@ describe('GroupCommit (a real SQLite file)', () => {
     await expect(gc.run(insert('three'))).rejects.toThrow('closed');
     expect(onDisk()).toEqual(['one', 'two']);
   });
+  it('runs deferred writes after every unit, in the same transaction, only for units that succeed', async () => {
+    const gc = new GroupCommit(db as never, sqlite, { windowMs: 5, maxBatch: 100 });
+    const order: string[] = [];
+    const unit = (v: string) => (s: SQLite.Database, atCommit: (w: () => void) => void) => {
+      // Deferred first, so that a unit failing afterwards has one to drop.
+      atCommit(() => {
+        order.push(`${v}:deferred`);
+        insert(`${v}:deferred`)(s);
+      });
+      insert(v)(s);
+      order.push(v);
+      return v;
+    };
+    const results = await Promise.allSettled([
+      gc.run(unit('a')),
+      gc.run(unit('a')), // the unique violation: rolled back, its deferred write dropped
+      gc.run(unit('b')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(order).toEqual(['a', 'b', 'a:deferred', 'b:deferred']);
+    expect(onDisk()).toEqual(['a', 'b', 'a:deferred', 'b:deferred']);
+    expect(gc.commits).toBe(1);
+
+    // A deferred write that fails fails the whole batch: nothing of it is stored.
+    const failing = await Promise.allSettled([
+      gc.run(unit('c')),
+      gc.run((s, atCommit) => {
+        atCommit(() => insert('a')(s)); // a duplicate, at commit time
+        return 'd';
+      }),
+    ]);
+    expect(failing.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(onDisk()).toEqual(['a', 'b', 'a:deferred', 'b:deferred']);
+  });
 });

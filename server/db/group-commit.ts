@@ -2,7 +2,13 @@ import type SQLite from 'better-sqlite3';
 import type { Db } from './database.js';
 
 /** A unit of synchronous work on the raw SQLite connection, run inside a batch transaction. */
-export type Work<T> = (sqlite: SQLite.Database) => T;
+/**
+ * A unit of work, run synchronously on the raw connection. `atCommit` defers a write to the end
+ * of the batch, after every unit and before COMMIT (same transaction, outside the units'
+ * savepoints), kept only if the unit succeeds: for writes that cost more per savepoint, like
+ * the FTS5 search index, which flushes its pending terms into a new segment at every one.
+ */
+export type Work<T> = (sqlite: SQLite.Database, atCommit: (write: () => void) => void) => T;
 
 interface Pending {
   work: Work<unknown>;
@@ -96,20 +102,25 @@ export class GroupCommit {
 
   private commitBatch(batch: Pending[]): void {
     const { sqlite, sql } = this;
+    const deferred: Array<() => void> = [];
     try {
       sql.begin.run();
       for (const p of batch) {
+        const mine: Array<() => void> = [];
         sql.savepoint.run();
         try {
-          p.value = p.work(sqlite);
+          p.value = p.work(sqlite, (write) => mine.push(write));
           p.ok = true;
           sql.release.run();
+          deferred.push(...mine);
         } catch (err) {
           p.value = err;
           sql.rollbackTo.run();
           sql.release.run();
         }
       }
+      // A deferred write that fails fails the batch: nothing half-indexed is committed.
+      for (const write of deferred) write();
       sql.commit.run();
     } catch (err) {
       // BEGIN, a savepoint or the COMMIT itself failed (disk full, I/O error): nothing of the

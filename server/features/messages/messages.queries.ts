@@ -157,7 +157,11 @@ const REPLY_TARGET_SQL =
  * statements. Returns null, storing nothing, when the sender is not a member. A repeated
  * clientId throws the unique violation, and the batch rolls this unit back alone.
  */
-export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): StoredMessage | null {
+export function storeMessageSqlite(
+  sqlite: SQLite.Database,
+  m: NewMessage,
+  atCommit: (write: () => void) => void = (write) => write(),
+): StoredMessage | null {
   const recipients = prepared<[number], number>(
     sqlite,
     'select user_id from members where conversation_id = ?',
@@ -226,7 +230,8 @@ export function storeMessageSqlite(sqlite: SQLite.Database, m: NewMessage): Stor
     'insert into mentions (message_id, user_id, position) values (?, ?, ?)',
   );
   mentions.forEach((userId, position) => insertMention.run(id, userId, position));
-  if (m.index) indexMessageSqlite(sqlite, id, m.body);
+  // Indexed at the end of the batch, in the same transaction (see Work in group-commit.ts).
+  if (m.index) atCommit(() => indexMessageSqlite(sqlite, id, m.body));
   const attachments = m.attachmentIds?.length
     ? attachSqlite(sqlite, {
         messageId: id,

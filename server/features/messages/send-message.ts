@@ -135,8 +135,8 @@ const attachmentsRefused = () =>
 async function store(deps: Deps, m: NewMessage): Promise<StoredMessage | null> {
   return groupWrite(
     deps.commits,
-    (sqlite) => {
-      const stored = storeMessageSqlite(sqlite, m);
+    (sqlite, atCommit) => {
+      const stored = storeMessageSqlite(sqlite, m, atCommit);
       if (stored) chaos('before_commit', m.body);
       return stored;
     },
