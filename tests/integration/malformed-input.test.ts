@@ -516,11 +516,7 @@ describe('unknown paths', () => {
   it('serves the web client for other unknown pages, and never a file outside it', async () => {
     const index = await t.api.get('/');
     expect(index.status).toBe(200);
-    for (const path of [
-      '/conversations/12',
-      '/settings/profile?tab=1',
-      '/some/deep/page',
-    ]) {
+    for (const path of ['/conversations/12', '/settings/profile?tab=1', '/some/deep/page']) {
       const res = await t.api.get(path);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toMatch(/text\/html/);
