@@ -7,6 +7,7 @@ import {
   type KeyboardEvent,
 } from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
+import { hasVisibleCharacter, storedLength, trimSpace } from '../../../../protocol/text.js';
 import { Icon } from '../../ui/Icon.js';
 import { AttachButton } from '../attachments/AttachButton.js';
 import { PendingUploads } from '../attachments/PendingUploads.js';
@@ -99,8 +100,11 @@ export function Composer({
   }, [text]);
 
   const send = () => {
-    const body = text.trim();
-    if ((body === '' && !hasFiles) || [...body].length > LIMITS.messageBodyMax) return;
+    // The server's rules: only invisible characters count as no text, and the limit counts
+    // UTF-16 units, so an emoji is two.
+    const typed = trimSpace(text);
+    const body = hasVisibleCharacter(typed) ? typed : '';
+    if ((body === '' && !hasFiles) || storedLength(body) > LIMITS.messageBodyMax) return;
     // Files go with the message once every one of them is stored.
     const attachments = hasFiles ? uploads.queue.take() : [];
     if (attachments === null) return;
@@ -139,7 +143,8 @@ export function Composer({
     send();
   };
 
-  const length = [...text.trim()].length;
+  const length = storedLength(text);
+  const blank = !hasVisibleCharacter(text);
   const over = length > LIMITS.messageBodyMax;
   return (
     <div className="composer-area">
@@ -215,7 +220,7 @@ export function Composer({
         <button
           type="submit"
           className="composer__send"
-          disabled={(length === 0 && !hasFiles) || over || filesWaiting !== null}
+          disabled={(blank && !hasFiles) || over || filesWaiting !== null}
           aria-label="Send"
           title={filesWaiting ?? 'Send (Enter)'}
         >

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
+import { hasVisibleCharacter, storedLength, trimSpace } from '../../../../protocol/text.js';
 import type { Message } from '../../../../protocol/schemas/conversations.js';
 import { errorMessage } from '../../lib/http.js';
 import { MentionPicker } from '../mentions/MentionPicker.js';
@@ -38,7 +39,8 @@ export function MessageEditor({ message }: { message: Message }) {
   const close = () => ui({ type: 'edit', id: null });
 
   const save = async () => {
-    const body = text.trim();
+    const typed = trimSpace(text);
+    const body = hasVisibleCharacter(typed) ? typed : '';
     if (body === message.body) return close();
     // Emptied: a message of text alone goes (after asking); one with files keeps its files.
     if (body === '' && message.attachments.length === 0) {
@@ -48,7 +50,7 @@ export function MessageEditor({ message }: { message: Message }) {
       });
       return;
     }
-    if (body.length > LIMITS.messageBodyMax) {
+    if (storedLength(body) > LIMITS.messageBodyMax) {
       setError(`A message can be at most ${LIMITS.messageBodyMax} characters long`);
       return;
     }
