@@ -4,8 +4,8 @@ import { Link } from '../../lib/router.js';
 import { formatListTime } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Icon } from '../../ui/Icon.js';
-import { attachmentSummary } from '../attachments/format.js';
 import { Ticks } from '../messages/MessageParts.js';
+import { messageSummary } from '../messages/summary.js';
 import { systemText } from '../messages/system-text.js';
 import { typingText, useTypingNames } from '../messages/TypingIndicator.js';
 import { statusOf } from '../realtime/chat-selectors.js';
@@ -64,12 +64,7 @@ function usePreview(c: Conversation): { text: string; mine: boolean; typing?: bo
   const mine = m.senderId === me.id;
   const prefix = mine ? 'You: ' : c.kind === 'group' ? `${nameOf(m.senderId)}: ` : '';
   // A message of files only is named by its files ("📎 report.pdf", "📷 Photo").
-  const body = m.deletedAt
-    ? 'This message was deleted'
-    : m.body === ''
-      ? attachmentSummary(m.attachments)
-      : m.body.replace(/\s+/g, ' ');
-  return { text: prefix + body, mine };
+  return { text: prefix + messageSummary(m), mine };
 }
 
 /**

@@ -2,12 +2,14 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Message } from '../../../../protocol/schemas/conversations.js';
 import type { ChatState } from '../realtime/chat-state.js';
 import { useChat, useMe } from '../realtime/ChatContext.js';
+import { messageSummary } from './summary.js';
 
 /** What a screen reader hears for a message: who, then the start of what they wrote. */
-export function announcement(name: string, m: Pick<Message, 'body'>): string {
-  const body = m.body.replace(/\s+/g, ' ').trim();
-  const short = [...body].length > 140 ? `${[...body].slice(0, 140).join('')}…` : body;
-  return `${name}: ${short}`;
+export function announcement(
+  name: string,
+  m: Pick<Message, 'body' | 'deletedAt' | 'attachments'>,
+): string {
+  return `${name}: ${messageSummary(m, 140)}`;
 }
 
 /**

@@ -73,6 +73,25 @@ export function parseMarkdown(body: string): Token[] {
   return md.parse(body, {});
 }
 
+/**
+ * What a message says without its markup: the words of every block, one space between blocks
+ * and lines, for one-line previews, notifications and screen readers ("**done**" reads "done").
+ */
+export function plainText(body: string): string {
+  if (!hasMarkup(body)) return body;
+  const out: string[] = [];
+  for (const t of md.parse(body, {})) {
+    if (t.type === 'fence' || t.type === 'code_block') out.push(t.content, ' ');
+    if (t.type !== 'inline') continue;
+    for (const c of t.children ?? []) {
+      if (c.type === 'text' || c.type === 'code_inline') out.push(c.content);
+      else if (c.type === 'softbreak' || c.type === 'hardbreak') out.push(' ');
+    }
+    out.push(' ');
+  }
+  return out.join('').trim();
+}
+
 /** A link's destination if it may be followed: http, https or mailto, as the browser sees it. */
 export function safeLinkHref(raw: string): string | null {
   if (/^www\./i.test(raw)) return safeHref(raw);

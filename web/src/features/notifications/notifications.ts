@@ -5,7 +5,7 @@ import type {
 } from '../../../../protocol/schemas/conversations.js';
 import type { User } from '../../../../protocol/schemas/users.js';
 import { navigate } from '../../lib/router.js';
-import { attachmentSummary } from '../attachments/format.js';
+import { messageSummary } from '../messages/summary.js';
 import { conversationTitle } from '../conversations/conversations-state.js';
 import type { ChatClient } from '../realtime/chat-client.js';
 import { markNotificationsAsked, soundEnabled } from './preferences.js';
@@ -84,8 +84,7 @@ export function notifyIncoming(
   const sender = client.store.getState().users[m.senderId]?.displayName ?? 'New message';
   const where = c && c.kind === 'group' ? ` in ${conversationTitle(c)}` : '';
   const title = input.mentionsMe ? `${sender} mentioned you${where}` : `${sender}${where}`;
-  const text = m.body === '' ? attachmentSummary(m.attachments) : m.body;
-  const body = text.length > 160 ? `${text.slice(0, 157)}…` : text;
+  const body = messageSummary(m, 157);
   try {
     const n = new Notification(title, { body, tag: `parley-${m.conversationId}`, silent: true });
     n.onclick = () => {
