@@ -4,6 +4,7 @@ import { ApiError } from '../../lib/http.js';
 import {
   attachmentsOf,
   emptyQueue,
+  forgetUploadQueues,
   progressOf,
   readyToSend,
   toUploadError,
@@ -276,6 +277,32 @@ describe('UploadQueue', () => {
     expect(calls[1]!.signal.aborted).toBe(true);
     expect(removed).toEqual([41]);
     expect(q.state.items).toEqual([]);
+  });
+
+  it('abandon aborts what is on its way and asks nothing of the server', async () => {
+    const { uploader, calls, removed } = fakeUploader();
+    const q = new UploadQueue(uploader);
+    q.add([file('a.png'), file('b.png')]);
+    calls[0]!.resolve(attachment(51, 'a.png'));
+    await flush();
+    q.abandon();
+    expect(calls[1]!.signal.aborted).toBe(true);
+    expect(q.state.items).toEqual([]);
+    await flush();
+    expect(removed).toEqual([]);
+    expect(q.state.items).toEqual([]);
+  });
+
+  it('the session ending aborts the uploads of every queue and starts the next one empty', () => {
+    const { uploader, calls } = fakeUploader();
+    const q = uploadQueueFor(9, 1);
+    // The page's queues upload through the real API; swap in the fake for this one.
+    (q as unknown as { uploader: Uploader }).uploader = uploader;
+    q.add([file('c.png')]);
+    forgetUploadQueues();
+    expect(calls[0]!.signal.aborted).toBe(true);
+    expect(q.state.items).toEqual([]);
+    expect(uploadQueueFor(9, 1)).not.toBe(q);
   });
 
   it('keeps one queue per user and conversation', () => {

@@ -259,6 +259,17 @@ export class UploadQueue {
     this.store.dispatch({ type: 'notice', notice: null });
   }
 
+  /**
+   * Drops every file without asking anything of the server (the session is over): aborts what
+   * is on its way; what is stored and never sent is removed by the server after a day.
+   */
+  abandon(): void {
+    for (const c of this.running.values()) c.abort();
+    this.running.clear();
+    this.files.clear();
+    this.store.dispatch({ type: 'sent', keys: this.state.items.map((x) => x.key) });
+  }
+
   /** Removes every file (aborting and taking back as `remove` does). */
   clear(): void {
     for (const x of this.state.items) this.remove(x.key);
@@ -309,8 +320,8 @@ export function uploadQueueFor(userId: number, conversationId: number): UploadQu
   return q;
 }
 
-/** Drops every queue of the page (signing out): uploads on their way are aborted. */
+/** Drops every queue of the page (the session ended): uploads on their way are aborted. */
 export function forgetUploadQueues(): void {
-  for (const q of queues.values()) q.clear();
+  for (const q of queues.values()) q.abandon();
   queues.clear();
 }

@@ -11,6 +11,7 @@ import { ApiError, currentToken, refreshAccessToken } from '../../lib/http.js';
 import { newClientId } from '../../lib/ids.js';
 import { createSocket, request, type ParleySocket } from '../../lib/socket.js';
 import { createStore, type Store } from '../../lib/store.js';
+import { forgetUploadQueues } from '../attachments/upload-queue.js';
 import { conversationsApi } from '../conversations/api.js';
 import { messagesApi, type ChangePayload, type MessageChange } from '../messages/api.js';
 import {
@@ -200,6 +201,8 @@ export class ChatClient {
     for (const t of this.detailsTimers.values()) clearTimeout(t);
     this.history.stop();
     for (const c of this.cleanups) c();
+    // Files on their way belong to this session: they stop uploading when it ends.
+    forgetUploadQueues();
   }
 
   private reconnect(): void {
