@@ -52,12 +52,12 @@ const PATHS = {
 
 export type IconName = keyof typeof PATHS;
 
-/** A decorative icon; give the button around it an accessible name. */
-export function Icon({
-  name,
+/** A stroke icon of one path on the 24×24 grid; decorative (the control around it is named). */
+export function PathIcon({
+  d,
   size = 20,
   ...rest
-}: { name: IconName; size?: number } & SVGProps<SVGSVGElement>) {
+}: { d: string; size?: number } & SVGProps<SVGSVGElement>) {
   return (
     <svg
       width={size}
@@ -72,7 +72,15 @@ export function Icon({
       focusable="false"
       {...rest}
     >
-      <path d={PATHS[name]} />
+      <path d={d} />
     </svg>
   );
+}
+
+/** A decorative icon; give the button around it an accessible name. */
+export function Icon({
+  name,
+  ...rest
+}: { name: IconName; size?: number } & SVGProps<SVGSVGElement>) {
+  return <PathIcon d={PATHS[name]} {...rest} />;
 }

@@ -1,4 +1,5 @@
 import type { SVGProps } from 'react';
+import { PathIcon } from '../../ui/Icon.js';
 import type { FileKind } from './format.js';
 
 const SHEET = 'M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5Zm0 0v5h5';
@@ -31,26 +32,9 @@ export type AttachmentIconName = keyof typeof PATHS;
 /** A decorative icon of the attachments feature; the control around it carries the name. */
 export function AttachmentIcon({
   name,
-  size = 20,
   ...rest
 }: { name: AttachmentIconName; size?: number } & SVGProps<SVGSVGElement>) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={1.8}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      {...rest}
-    >
-      <path d={PATHS[name]} />
-    </svg>
-  );
+  return <PathIcon d={PATHS[name]} {...rest} />;
 }
 
 /** The icon of a kind of file. */
