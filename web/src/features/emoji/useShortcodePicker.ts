@@ -1,13 +1,5 @@
-import {
-  useEffect,
-  useId,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-  type KeyboardEvent,
-  type RefObject,
-} from 'react';
+import { useCallback, useEffect, useState, type RefObject } from 'react';
+import { useCompletion, type CompletionPicker } from '../../ui/useCompletion.js';
 import {
   closedShortcodeAt,
   exactShortcode,
@@ -18,15 +10,10 @@ import {
   type Shortcode,
 } from './shortcodes.js';
 
-export interface ShortcodePickerState {
-  listId: string;
-  optionId: (i: number) => string;
-  options: Shortcode[];
-  active: number;
-  choose: (s: Shortcode) => void;
-  hover: (i: number) => void;
-  dismiss: () => void;
-}
+export type ShortcodePickerState = CompletionPicker<Shortcode>;
+
+const insertEmoji = (text: string, q: { start: number }, caret: number, s: Shortcode) =>
+  insertAt(text, q.start, caret, s.emoji);
 
 /**
  * `:shortcode:` completion in a text box: typing `:ta` lists 🎉 :tada: and the like (arrows
@@ -38,102 +25,35 @@ export function useShortcodePicker(
   value: string,
   setValue: (v: string) => void,
 ) {
-  const listId = useId();
   const [table, setTable] = useState<readonly Shortcode[] | null>(null);
-  const [caret, setCaret] = useState<number | null>(null);
-  const [activeAt, setActiveAt] = useState({ key: '', index: 0 });
-  const [dismissed, setDismissed] = useState<number | null>(null);
-  const nextCaret = useRef<number | null>(null);
+  const optionsFor = useCallback(
+    (typed: string) => (table ? matchShortcodes(table, typed) : []),
+    [table],
+  );
+  const c = useCompletion(ref, value, setValue, shortcodeQueryAt, optionsFor, insertEmoji);
 
-  const query = caret === null ? null : shortcodeQueryAt(value, caret);
-  const wanted = query !== null;
+  // The table loads the first time a `:word` is typed.
+  const wanted = c.query !== null;
   useEffect(() => {
     if (wanted && !table) void loadShortcodes().then(setTable);
   }, [wanted, table]);
-  const typed = query?.query ?? null;
-  const options = useMemo(
-    () => (typed === null || !table ? [] : matchShortcodes(table, typed)),
-    [table, typed],
-  );
-  const open = query !== null && query.start !== dismissed && options.length > 0;
-  const queryKey = query ? `${query.start}:${query.query}` : '';
-  const active = activeAt.key === queryKey ? activeAt.index : 0;
-  const current = Math.min(active, Math.max(0, options.length - 1));
-
-  const closed = query === null;
-  useEffect(() => {
-    if (closed) setDismissed(null);
-  }, [closed]);
-
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (nextCaret.current === null || !el) return;
-    el.focus();
-    el.setSelectionRange(nextCaret.current, nextCaret.current);
-    setCaret(nextCaret.current);
-    nextCaret.current = null;
-  }, [value, ref]);
-
-  const replace = (from: number, to: number, emoji: string) => {
-    const next = insertAt(value, from, to, emoji);
-    nextCaret.current = next.caret;
-    setValue(next.text);
-  };
-  const choose = (s: Shortcode) => {
-    if (query && caret !== null) replace(query.start, caret, s.emoji);
-  };
 
   /** After each change: the caret, and a `:name:` just closed becomes its emoji. */
   const onChange = (el: HTMLTextAreaElement) => {
+    c.track(el);
     const at = el.selectionStart === el.selectionEnd ? el.selectionStart : null;
-    setCaret(at);
     if (at === null || !table) return;
     const closed = closedShortcodeAt(el.value, at);
     const emoji = closed && exactShortcode(table, closed.name);
-    if (closed && emoji) {
-      const next = insertAt(el.value, closed.from, at, emoji);
-      nextCaret.current = next.caret;
-      setValue(next.text);
-    }
+    if (closed && emoji) c.apply(insertAt(el.value, closed.from, at, emoji));
   };
 
-  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>): boolean => {
-    if (!open || e.nativeEvent.isComposing) return false;
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      const step = e.key === 'ArrowDown' ? 1 : -1;
-      setActiveAt({ key: queryKey, index: (current + step + options.length) % options.length });
-    } else if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
-      choose(options[current]!);
-    } else if (e.key === 'Escape') {
-      setDismissed(query.start);
-    } else return false;
-    e.preventDefault();
-    e.stopPropagation();
-    return true;
-  };
-
-  const optionId = (i: number) => `${listId}-${i}`;
-  const picker: ShortcodePickerState | null = open
-    ? {
-        listId,
-        optionId,
-        options,
-        active: current,
-        choose,
-        hover: (i) => setActiveAt({ key: queryKey, index: i }),
-        dismiss: () => setDismissed(query.start),
-      }
-    : null;
   return {
-    picker,
-    onKeyDown,
+    picker: c.picker,
+    onKeyDown: c.onKeyDown,
     onChange,
-    track: (el: HTMLTextAreaElement) =>
-      setCaret(el.selectionStart === el.selectionEnd ? el.selectionStart : null),
-    close: () => setCaret(null),
-    /** For the text box: the list it controls and its active option. */
-    aria: open
-      ? { 'aria-controls': listId, 'aria-activedescendant': optionId(current) }
-      : ({} as Record<string, string>),
+    track: c.track,
+    close: c.close,
+    aria: c.aria,
   };
 }
