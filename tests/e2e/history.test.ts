@@ -85,7 +85,11 @@ describe('history', () => {
     );
     await page.waitForTimeout(300);
     const after = (await anchor.boundingBox())!.y;
-    expect(Math.abs(after - before)).toBeLessThan(12);
+    // Losing the place would jump by the page inserted (thousands of pixels). What may move it a
+    // little: the oldest message held starts a run of its sender until the page above shows
+    // that the message before it is from the same sender; its row then gets shorter (by 19 px
+    // seen here) when the page arrives after `before` was read, as it can on a loaded machine.
+    expect(Math.abs(after - before)).toBeLessThan(24);
 
     // All the way up to the first message.
     await eventually(async () => {
