@@ -145,6 +145,25 @@ describe('GroupCommit (a real SQLite file)', () => {
     await expect(gc.run(insert('three'))).rejects.toThrow('closed');
     expect(onDisk()).toEqual(['one', 'two']);
   });
+
+  it('leaves no commit scheduled after close: the database can go at once', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (err: unknown) => rejections.push(err);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const gc = new GroupCommit(db as never, sqlite, { windowMs: 50, maxBatch: 100 });
+      await gc.run(insert('one'));
+      // Queued inside the window: a commit is scheduled 50 ms after the first one.
+      const pending = gc.run(insert('two'));
+      await gc.close();
+      await pending;
+      await db.destroy();
+      await new Promise((r) => setTimeout(r, 120));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
   it('runs deferred writes after every unit, in the same transaction, only for units that succeed', async () => {
     const gc = new GroupCommit(db as never, sqlite, { windowMs: 5, maxBatch: 100 });
     const order: string[] = [];

@@ -41,6 +41,7 @@ export interface GroupCommitOptions {
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
+  private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | null = null;
   private lastCommit = 0;
   private closed = false;
   private readonly sql: Record<
@@ -85,12 +86,32 @@ export class GroupCommit {
   private schedule(delayMs: number): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    const go = () => void this.flush();
-    if (delayMs > 0.5) setTimeout(go, delayMs);
-    else setImmediate(go);
+    const go = () => {
+      this.timer = null;
+      this.flush().catch((err: unknown) => this.failQueued(err));
+    };
+    this.timer = delayMs > 0.5 ? setTimeout(go, delayMs) : setImmediate(go);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer === null) return;
+    clearTimeout(this.timer as ReturnType<typeof setTimeout>);
+    clearImmediate(this.timer as ReturnType<typeof setImmediate>);
+    this.timer = null;
+  }
+
+  /** The connection could not be had (the database is gone): what waits fails, not the process. */
+  private failQueued(err: unknown): void {
+    this.scheduled = false;
+    for (const p of this.queue.splice(0)) p.reject(err);
   }
 
   private async flush(): Promise<void> {
+    // Nothing to commit (close() took it already): do not touch a database that may be closed.
+    if (this.queue.length === 0) {
+      this.scheduled = false;
+      return;
+    }
     await this.db.connection().execute(async () => {
       this.scheduled = false;
       const batch = this.queue.splice(0, this.opts.maxBatch);
@@ -143,6 +164,8 @@ export class GroupCommit {
   /** Commits what is queued and refuses new work. */
   async close(): Promise<void> {
     this.closed = true;
+    this.cancelTimer();
+    this.scheduled = false;
     while (this.queue.length) await this.flush();
   }
 }
