@@ -166,11 +166,13 @@ describe('acting on messages', () => {
     for (let i = 1; i <= 12; i++) await send(a(), `Filler line ${i} to push the question up`);
     await bubble(b(), 'Filler line 12 to push the question up').waitFor();
     await send(b(), 'Replying to the copy question again');
-    await quoteOnB.click();
-    await b()
+    // The highlight lasts 2 s: watch for it from the click on.
+    const highlighted = b()
       .locator('.msg--highlight')
       .filter({ hasText: 'Can you review the onboarding copy?' })
       .waitFor();
+    await quoteOnB.click();
+    await highlighted;
     await screenshot(b(), 'reply-jump');
 
     // Editing the original changes the quote.
@@ -247,11 +249,12 @@ describe('acting on messages', () => {
       expect.stringContaining('The release is on Wednesday'),
     ]);
     await screenshot(a(), 'pins-panel');
-    await panel.getByText('The release is on Wednesday').click();
-    await a()
+    const pinHighlighted = a()
       .locator('.msg--highlight')
       .filter({ hasText: 'The release is on Wednesday' })
       .waitFor();
+    await panel.getByText('The release is on Wednesday').click();
+    await pinHighlighted;
 
     // Unpinned elsewhere: the panel follows live.
     await openMessageMenu(b(), 'Yes, right after lunch.');

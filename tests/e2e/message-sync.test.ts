@@ -186,11 +186,16 @@ describe('keeping up with changes', () => {
     expect(await bubble(b(), 'Where did we put the brand guidelines?').count()).toBe(0);
 
     const around = b().waitForRequest((r) => r.url().includes('around='));
+    // The highlight lasts 2 s: watch for it from the click on, or a slow step could miss it.
+    const highlighted = b()
+      .locator('.msg--highlight')
+      .filter({ hasText: 'brand guidelines' })
+      .waitFor();
     await reply.getByTestId('reply-quote').click();
     expect((await around).url()).toContain(`around=${first.seq}`);
     const original = bubble(b(), 'Where did we put the brand guidelines?');
     await original.waitFor();
-    await b().locator('.msg--highlight').filter({ hasText: 'brand guidelines' }).waitFor();
+    await highlighted;
     await eventually(async () =>
       expect(await inView(b(), 'Where did we put the brand guidelines?')).toBe(true),
     );

@@ -126,13 +126,12 @@ describe('search', () => {
 
   it('a result far back opens its conversation around it (around=), highlighted', async () => {
     requests.length = 0;
+    // The highlight lasts 2 s: watch for it from the click on, or a slow step could miss it.
+    const highlighted = page.locator('.msg--highlight').filter({ hasText: FAR_BACK }).waitFor();
     await results(page).first().click();
     await dialog(page).waitFor({ state: 'hidden' });
-    const target = bubble(page, FAR_BACK);
-    await target.waitFor();
-    await eventually(async () =>
-      expect(await target.getAttribute('class')).toContain('msg--highlight'),
-    );
+    await bubble(page, FAR_BACK).waitFor();
+    await highlighted;
     expect(await inView(page, FAR_BACK)).toBe(true);
     expect(requests.some((r) => /\/messages\?.*around=2\b/.test(r))).toBe(true);
     await screenshot(page, 'search-jump');
@@ -191,12 +190,13 @@ describe('search', () => {
         tab.page.on('request', (q) => seen.push(q.url()));
         await box(tab.page).fill('zeppelin rep');
         await eventually(async () => expect(await results(tab.page).count()).toBe(1));
+        const highlighted = tab.page
+          .locator('.msg--highlight')
+          .filter({ hasText: FAR_BACK })
+          .waitFor();
         await results(tab.page).first().click();
-        const target = bubble(tab.page, FAR_BACK);
-        await target.waitFor();
-        await eventually(async () =>
-          expect(await target.getAttribute('class')).toContain('msg--highlight'),
-        );
+        await bubble(tab.page, FAR_BACK).waitFor();
+        await highlighted;
         expect(await inView(tab.page, FAR_BACK)).toBe(true);
         expect(seen.some((u) => /\/messages\?.*around=2\b/.test(u))).toBe(true);
         await screenshot(tab.page, 'phone-search-jump');
