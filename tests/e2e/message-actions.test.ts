@@ -166,11 +166,11 @@ describe('acting on messages', () => {
     for (let i = 1; i <= 12; i++) await send(a(), `Filler line ${i} to push the question up`);
     await bubble(b(), 'Filler line 12 to push the question up').waitFor();
     await send(b(), 'Replying to the copy question again');
-    // The highlight lasts 2 s: watch for it from the click on.
+    // The highlight lasts 2 s: watch for it (on the row, placed or not) from the click on.
     const highlighted = b()
       .locator('.msg--highlight')
       .filter({ hasText: 'Can you review the onboarding copy?' })
-      .waitFor();
+      .waitFor({ state: 'attached' });
     await quoteOnB.click();
     await highlighted;
     await screenshot(b(), 'reply-jump');
@@ -252,7 +252,7 @@ describe('acting on messages', () => {
     const pinHighlighted = a()
       .locator('.msg--highlight')
       .filter({ hasText: 'The release is on Wednesday' })
-      .waitFor();
+      .waitFor({ state: 'attached' });
     await panel.getByText('The release is on Wednesday').click();
     await pinHighlighted;
 

@@ -186,11 +186,12 @@ describe('keeping up with changes', () => {
     expect(await bubble(b(), 'Where did we put the brand guidelines?').count()).toBe(0);
 
     const around = b().waitForRequest((r) => r.url().includes('around='));
-    // The highlight lasts 2 s: watch for it from the click on, or a slow step could miss it.
+    // The highlight lasts 2 s: watch for it from the click on, or a slow step could miss it;
+    // the row may still be placed off screen then (a loaded machine), so it is seen in view below.
     const highlighted = b()
       .locator('.msg--highlight')
       .filter({ hasText: 'brand guidelines' })
-      .waitFor();
+      .waitFor({ state: 'attached' });
     await reply.getByTestId('reply-quote').click();
     expect((await around).url()).toContain(`around=${first.seq}`);
     const original = bubble(b(), 'Where did we put the brand guidelines?');

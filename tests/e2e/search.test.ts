@@ -126,8 +126,12 @@ describe('search', () => {
 
   it('a result far back opens its conversation around it (around=), highlighted', async () => {
     requests.length = 0;
-    // The highlight lasts 2 s: watch for it from the click on, or a slow step could miss it.
-    const highlighted = page.locator('.msg--highlight').filter({ hasText: FAR_BACK }).waitFor();
+    // The highlight lasts 2 s: watch for it from the click on, or a slow step could miss it;
+    // the row may still be placed off screen then (a loaded machine), so it is seen in view below.
+    const highlighted = page
+      .locator('.msg--highlight')
+      .filter({ hasText: FAR_BACK })
+      .waitFor({ state: 'attached' });
     await results(page).first().click();
     await dialog(page).waitFor({ state: 'hidden' });
     await bubble(page, FAR_BACK).waitFor();
@@ -193,7 +197,7 @@ describe('search', () => {
         const highlighted = tab.page
           .locator('.msg--highlight')
           .filter({ hasText: FAR_BACK })
-          .waitFor();
+          .waitFor({ state: 'attached' });
         await results(tab.page).first().click();
         await bubble(tab.page, FAR_BACK).waitFor();
         await highlighted;
