@@ -67,8 +67,9 @@ export function SignupPage() {
       <form
         className="form"
         onSubmit={(e) => void submit(e)}
-        // The chat's code downloads while the form is filled in.
-        onFocus={preloadChat}
+        // The chat's code downloads once the form is being filled in (not on the autofocus, so a
+        // first visit loads only the sign-in page).
+        onInput={preloadChat}
         noValidate
       >
         {error && (

@@ -50,9 +50,14 @@ export function setNotice(notice: string | null): void {
 const loadChat = () =>
   Promise.all([import('../realtime/chat-client.js'), import('../notifications/notifications.js')]);
 
+let preloading = false;
+
 export function preloadChat(): void {
+  if (preloading) return;
+  preloading = true;
   void loadChat().catch(() => {
     // Retried (and reported) at sign-in.
+    preloading = false;
   });
 }
 
