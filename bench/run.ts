@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench -- <scenario> [--option value …]`.
- * Scenarios: dm, fanout, connections, history, reactions, search, sync, uploads, lighthouse; `profile <file.cpuprofile>`
+ * Scenarios: dm, fanout, connections, history, reactions, search, sync, uploads, lighthouse, move-db; `profile <file.cpuprofile>`
  * summarizes a V8 CPU profile. Results go to bench/results/<scenario>.json and .svg; see bench/RESULTS.md.
  */
 import { summarizeProfile, profileText } from './lib/profile.js';
@@ -10,6 +10,7 @@ import { runDm } from './scenarios/dm.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runHistory } from './scenarios/history.js';
 import { runLighthouse } from './scenarios/lighthouse.js';
+import { runMoveDb } from './scenarios/move-db.js';
 import { runReactions } from './scenarios/reactions.js';
 import { runSearch } from './scenarios/search.js';
 import { runSync } from './scenarios/sync.js';
@@ -66,6 +67,8 @@ scenarios
   sync         dm with SQLITE_SYNCHRONOUS=FULL and NORMAL, and fsyncs per message (strace)
   uploads      --count (10) concurrent --mb (16) MiB uploads to local disk and to S3 (s3rver),
                against cp and a raw PUT of the same bytes; the server's RSS growth
+  move-db      parley move-db from a --messages (1,000,000) SQLite corpus to a fresh database of
+               each of --dbs (postgres; postgres,mysql): wall time and peak RSS; not part of \`all\`
   lighthouse   Lighthouse 12 (mobile: performance, accessibility) on the sign-in page and a
                signed-in chat in Debian's Chromium, and the JavaScript each loads; --web DIR
                (dist/web), --runs N per page (3, the median counts), --load L (wait for a load
@@ -122,6 +125,8 @@ async function main(): Promise<void> {
       return runUploads(ctx);
     case 'lighthouse':
       return runLighthouse(ctx);
+    case 'move-db':
+      return runMoveDb(ctx);
     case 'all':
       return runAll(argv.slice(1), opts);
     case 'results': {

@@ -8,3 +8,5 @@ export * from './schemas/users.js';
 export * from './schemas/auth.js';
 export * from './schemas/conversations.js';
 export * from './schemas/search.js';
+export * from './schemas/server-info.js';
+export * from './schemas/admin.js';

@@ -15,6 +15,7 @@ import {
 import type { Deps } from './context.js';
 import { AppError, validationFailed } from './errors.js';
 import { authRoutes } from './features/auth/auth.routes.js';
+import { passwordResetRoutes } from './features/auth/password-reset.routes.js';
 import { fileRoutes } from './features/files/files.routes.js';
 import { uploadRoutes } from './features/files/uploads.routes.js';
 import { healthRoutes, type ReadinessCheck } from './features/health/health.routes.js';
@@ -23,6 +24,8 @@ import { conversationRoutes } from './features/conversations/conversations.route
 import { messageChangeRoutes } from './features/messages/message-changes.routes.js';
 import { messageRoutes } from './features/messages/messages.routes.js';
 import { searchRoutes } from './features/search/search.routes.js';
+import { adminRoutes } from './features/admin/admin.routes.js';
+import { serverInfoRoutes } from './features/server-info/server-info.routes.js';
 import { frameworkError, installErrorHandling, sendError } from './http/errors.js';
 import { createMetrics, installCommitMetrics, installHttpMetrics } from './http/metrics.js';
 import { crossSiteProblem } from './http/origin.js';
@@ -174,6 +177,7 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
 
   await app.register(healthRoutes(deps, registry, opts.readinessChecks ?? []));
   await app.register(authRoutes(deps));
+  await app.register(passwordResetRoutes(deps));
   await app.register(userRoutes(deps));
   await app.register(conversationRoutes(deps));
   await app.register(messageRoutes(deps));
@@ -181,6 +185,8 @@ export async function buildApp(deps: Deps, opts: AppOptions = {}): Promise<Fasti
   await app.register(searchRoutes(deps));
   await app.register(fileRoutes(deps));
   await app.register(uploadRoutes(deps));
+  await app.register(serverInfoRoutes(deps));
+  await app.register(adminRoutes(deps));
 
   // The web client, precompressed and cached by kind, and the not-found handler.
   await registerWebClient(app, webRoot(deps));

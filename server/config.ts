@@ -57,6 +57,11 @@ export interface Config {
   webRoot: string | null;
   /** SEARCH_ENABLED: index messages for GET /api/search (on by default). */
   searchEnabled: boolean;
+  /**
+   * REGISTRATION_MODE: who may sign up until an admin chooses in the console (the choice kept in
+   * the database wins): open (default), invite-only or closed.
+   */
+  registrationMode: 'open' | 'invite-only' | 'closed';
   /** Where uploaded files and avatars are kept (FILE_STORE and its settings). */
   fileStore: FileStoreConfig;
   uploads: {
@@ -67,6 +72,22 @@ export interface Config {
     /** UPLOAD_SWEEP_SECONDS: how often each node looks for expired uploads. */
     sweepIntervalMs: number;
   };
+  /** SMTP_URL and MAIL_FROM: outgoing mail (password reset links); null when not set up. */
+  smtp: SmtpConfig | null;
+  /** Password reset requests allowed per client address and per email address an hour, per account a day. */
+  passwordResetLimits: { perIp: number; perAddress: number; perAccount: number };
+}
+
+/** Where Parley sends mail: an SMTP server, with implicit TLS (smtps) or STARTTLS when offered. */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** smtps://: TLS from the first byte; smtp://: plain, upgraded with STARTTLS when offered. */
+  secure: boolean;
+  /** Both set, or both null for a server that takes mail without signing in. */
+  user: string | null;
+  pass: string | null;
+  from: { name: string; address: string };
 }
 
 /** Local disk (one node, or a folder every node shares) or an S3-compatible bucket. */
@@ -300,6 +321,74 @@ function fileStoreVar(env: Env, dataDir: string, redisUrl: string | null): FileS
   };
 }
 
+/** REGISTRATION_MODE: open (default), invite-only or closed. */
+function registrationModeVar(env: Env): 'open' | 'invite-only' | 'closed' {
+  const raw = (env.REGISTRATION_MODE ?? '').trim().toLowerCase();
+  if (raw === '') return 'open';
+  if (raw !== 'open' && raw !== 'invite-only' && raw !== 'closed') {
+    fail(
+      'REGISTRATION_MODE',
+      `must be open, invite-only or closed, got "${env.REGISTRATION_MODE}"`,
+    );
+  }
+  return raw;
+}
+
+/** MAIL_FROM: `address@domain` or `Name <address@domain>`, on one line. */
+function mailFromVar(env: Env): { name: string; address: string } {
+  const raw = (env.MAIL_FROM ?? '').trim();
+  if (raw === '') fail('MAIL_FROM', 'is required with SMTP_URL, e.g. "Parley <chat@example.com>"');
+  const m = /^(?:([^<>\r\n]*?)\s*<([^<>\s@]+@[^<>\s@]+)>|([^<>\s@]+@[^<>\s@]+))$/.exec(raw);
+  if (!m) {
+    fail(
+      'MAIL_FROM',
+      `must be an address or "Name <address>", e.g. "Parley <chat@example.com>", got ${JSON.stringify(raw)}`,
+    );
+  }
+  return { name: (m[1] ?? '').replace(/^"(.*)"$/, '$1').trim(), address: m[2] ?? m[3]! };
+}
+
+/** SMTP_URL: smtp://[user:pass@]host[:port] or smtps://…, with MAIL_FROM; unset = no mail. */
+function smtpVar(env: Env): SmtpConfig | null {
+  const raw = (env.SMTP_URL ?? '').trim();
+  if (raw === '') return null;
+  const shape = 'must look like smtp://user:password@host:587 or smtps://user:password@host:465';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail('SMTP_URL', `is not a valid URL: it ${shape}`);
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    fail('SMTP_URL', `must start with smtp:// or smtps://; it ${shape}`);
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === '') fail('SMTP_URL', `names no host; it ${shape}`);
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+    fail('SMTP_URL', `must have nothing after the host and port; it ${shape}`);
+  }
+  let user: string | null;
+  let pass: string | null;
+  try {
+    user = url.username === '' ? null : decodeURIComponent(url.username);
+    pass = url.password === '' ? null : decodeURIComponent(url.password);
+  } catch {
+    fail('SMTP_URL', 'has a user name or password that is not properly percent-encoded');
+  }
+  if ((user === null) !== (pass === null)) {
+    fail('SMTP_URL', 'must give both a user name and a password (user:password@host), or neither');
+  }
+  const secure = url.protocol === 'smtps:';
+  return {
+    host,
+    port: url.port === '' ? (secure ? 465 : 587) : Number(url.port),
+    secure,
+    user,
+    pass,
+    from: mailFromVar(env),
+  };
+}
+
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = intVar(env, 'PORT', 3000, 0, 65535);
@@ -395,6 +484,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     webRoot,
     searchEnabled: boolVar(env, 'SEARCH_ENABLED', true),
+    registrationMode: registrationModeVar(env),
     fileStore: fileStoreVar(env, dataDir, redisUrl),
     uploads: {
       quotaBytes: Math.round(
@@ -402,6 +492,12 @@ export function loadConfig(env: Env = process.env): Config {
       ),
       expiryMs: Math.round(numberVar(env, 'UPLOAD_EXPIRY_MINUTES', 1440, 0.001, 525_600) * 60_000),
       sweepIntervalMs: Math.round(numberVar(env, 'UPLOAD_SWEEP_SECONDS', 300, 0.05, 86_400) * 1000),
+    },
+    smtp: smtpVar(env),
+    passwordResetLimits: {
+      perIp: intVar(env, 'RATE_LIMIT_PASSWORD_RESETS_PER_IP', 20, 1, 1_000_000),
+      perAddress: intVar(env, 'RATE_LIMIT_PASSWORD_RESETS_PER_ADDRESS', 3, 1, 1_000_000),
+      perAccount: intVar(env, 'RATE_LIMIT_PASSWORD_RESETS_PER_ACCOUNT', 10, 1, 1_000_000),
     },
   };
 }

@@ -8,6 +8,7 @@ import type { TokenService } from './features/auth/tokens.js';
 import type { Presence } from './features/presence/presence-store.js';
 import type { TypingService } from './features/typing/typing-service.js';
 import type { RateLimiter } from './lib/rate-limiter.js';
+import type { Mailer } from './mail/mailer.js';
 import type { FileStore } from './storage/file-store.js';
 
 /** What every use case may use; built once in main.ts (or by a test) and passed down. */
@@ -27,6 +28,8 @@ export interface Deps {
   typing: TypingService;
   /** Where uploaded files and avatars are kept (local disk or S3-compatible). */
   files: FileStore;
+  /** Outgoing mail (SMTP_URL); null when the server has none set up. */
+  mailer: Mailer | null;
 }
 
 /** Who is calling: set by authentication on REST calls and socket connections. */

@@ -10,6 +10,7 @@ import { LocalPresence } from './features/presence/presence-store.js';
 import { TypingService } from './features/typing/typing-service.js';
 import { memoryRateLimiter, type RateLimiter } from './lib/rate-limiter.js';
 import { createFileStore } from './storage/file-store.js';
+import { createSmtpMailer } from './mail/smtp-mailer.js';
 
 /** Wires the services every use case needs; tests pass overrides (a clock, a limiter). */
 export function createDeps(
@@ -40,5 +41,6 @@ export function createDeps(
     presence: overrides.presence ?? new LocalPresence(),
     typing: new TypingService(events),
     files: overrides.files ?? createFileStore(config.fileStore, config.dataDir),
+    mailer: config.smtp && createSmtpMailer(config.smtp),
   };
 }

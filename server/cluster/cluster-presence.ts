@@ -6,6 +6,7 @@ import { LocalPresence } from '../features/presence/presence-store.js';
 const keys = (prefix: string) => ({
   // hash: "<node>|<socket id>" → 1 for every socket of the user, on any node
   user: (id: number) => `${prefix}:presence:user:${id}`,
+  userPrefix: `${prefix}:presence:user:`,
   nodeUsers: (node: string) => `${prefix}:presence:node-users:${node}`, // set of users with a socket on that node
   heartbeat: (node: string) => `${prefix}:presence:heartbeat:${node}`,
   nodes: `${prefix}:presence:nodes`,
@@ -61,6 +62,23 @@ if redis.call('SREM', KEYS[3], ARGV[2]) == 1 then
   return 1
 end
 return 0
+`;
+
+// Counts the online users and their sockets on live nodes: {users, sockets}.
+const COUNT = `
+local users, sockets, alive = 0, 0, {}
+for _, u in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local mine = 0
+  for _, f in ipairs(redis.call('HKEYS', ARGV[1] .. u)) do
+    local n = string.match(f, '^([^|]+)|')
+    if n then
+      if alive[n] == nil then alive[n] = redis.call('EXISTS', ARGV[2] .. n) end
+      if alive[n] == 1 then mine = mine + 1 end
+    end
+  end
+  if mine > 0 then users = users + 1; sockets = sockets + mine end
+end
+return {users, sockets}
 `;
 
 /**
@@ -233,6 +251,23 @@ export class ClusterPresence extends LocalPresence {
         this.log.info({ node, users: offline.length }, 'reaped the users of a node that stopped');
         this.offlineHandler(offline);
       }
+    }
+  }
+
+  /** Counted in Redis over every live node; this node's own count while Redis is away. */
+  override async onlineCounts(): Promise<{ users: number; sockets: number }> {
+    try {
+      const r = (await this.redis.eval(
+        COUNT,
+        1,
+        this.K.online,
+        this.K.userPrefix,
+        this.K.heartbeat(''),
+      )) as [number, number];
+      return { users: Number(r[0]), sockets: Number(r[1]) };
+    } catch (err) {
+      this.warn(err);
+      return this.localCounts();
     }
   }
 

@@ -138,6 +138,37 @@ export interface ReactionsTable {
   created_at: Millis;
 }
 
+/** Settings an admin changes at run time, by name (e.g. `registration_mode`). */
+export interface SettingsTable {
+  name: string;
+  value: string;
+  updated_at: Millis;
+}
+
+/** Invite links: each lets `max_uses` people sign up until `expires_at`, unless revoked. */
+export interface InvitesTable {
+  id: Generated<number>;
+  token: string;
+  created_by: number | null;
+  created_at: Millis;
+  expires_at: Millis;
+  max_uses: number;
+  uses: ColumnType<number, number | undefined, number>;
+  revoked_at: Millis | null;
+}
+
+/** Password reset links, by the SHA-256 of their token (the token itself is never stored). */
+export interface PasswordResetsTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  /** The address (lower-cased) the link went to: it stops working if the account's changes. */
+  sent_to: string;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: Millis | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -148,4 +179,7 @@ export interface Database {
   mentions: MentionsTable;
   message_search: MessageSearchTable;
   messages: MessagesTable;
+  password_resets: PasswordResetsTable;
+  settings: SettingsTable;
+  invites: InvitesTable;
 }

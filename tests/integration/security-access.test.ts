@@ -46,6 +46,8 @@ describe('S13: ids of other people', () => {
       foreign: () => bob.id,
       body: { isActive: true },
     },
+    'DELETE /api/admin/users/:id/sessions': { access: 'admin', foreign: () => bob.id },
+    'DELETE /api/admin/invites/:id': { access: 'admin', foreign: () => 1 },
   };
   const ACCOUNTS = /^\/api\/(auth|users|admin)\//;
 

@@ -8,6 +8,8 @@ import { attachments } from './0007_attachments.js';
 import { leanSearch } from './0008_lean_search.js';
 import { partialIndexes } from './0009_partial_indexes.js';
 import { searchVocabulary } from './0010_search_vocabulary.js';
+import { passwordResets } from './0011_password_resets.js';
+import { registration } from './0012_registration.js';
 import type { CodeMigration } from './helpers.js';
 
 /** Every migration, in order; names sort lexically, so keep the numeric prefix. */
@@ -22,4 +24,6 @@ export const migrations: Record<string, CodeMigration> = {
   '0008_lean_search': leanSearch,
   '0009_partial_indexes': partialIndexes,
   '0010_search_vocabulary': searchVocabulary,
+  '0011_password_resets': passwordResets,
+  '0012_registration': registration,
 };

@@ -21,20 +21,36 @@ export async function adminUpdateUser(
       field: input.isActive === false ? 'isActive' : 'isAdmin',
     });
   }
+  const { data, events } = await setUserStatus(deps, userId, input, actor.userId);
+  return { data, events };
+}
+
+/**
+ * Applies an activation or admin change, whoever asks (an admin over the API, an operator with
+ * `parley user disable|enable`, `by` null): a deactivation revokes every session of the user.
+ */
+export async function setUserStatus(
+  deps: Deps,
+  userId: number,
+  input: AdminUpdateUserInput,
+  by: number | null,
+): Promise<Outcome<User> & { sessionsRevoked: number }> {
   await updateUser(deps.db, userId, {
     ...(input.isActive !== undefined && { is_active: input.isActive ? 1 : 0 }),
     ...(input.isAdmin !== undefined && { is_admin: input.isAdmin ? 1 : 0 }),
   });
   const events: DomainEvent[] = [];
+  let sessionsRevoked = 0;
   if (input.isActive === false) {
     const ids = await revokeSessions(deps.db, userId, deps.now());
+    sessionsRevoked = ids.length;
     events.push({ type: 'sessions.revoked', userId, sessionIds: 'all' });
     deps.log.info(
-      { event: 'user_deactivated', userId, by: actor.userId, sessions: ids.length },
+      { event: 'user_deactivated', userId, by: by ?? 'operator', sessions: ids.length },
       'user deactivated',
     );
   }
   const updated = await findUserById(deps.db, userId);
   if (!updated) throw notFound('No such user');
-  return { data: toUser(updated, deps.presence), events };
+  return { data: toUser(updated, deps.presence), events, sessionsRevoked };
 }

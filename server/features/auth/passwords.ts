@@ -3,6 +3,8 @@ import { hash, verify } from '@node-rs/argon2';
 // Algorithm.Argon2id (a const enum, which isolated modules cannot import).
 const ARGON2ID = 2;
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { Password } from '../../../protocol/schemas/users.js';
+import { validationFailed } from '../../errors.js';
 
 export interface Argon2Params {
   memoryCost: number;
@@ -20,6 +22,21 @@ export function isCommonPassword(password: string): boolean {
     dictionary['passwords-common'].slice(0, BLOCKLIST_SIZE).map((p) => p.toLowerCase()),
   );
   return blocklist.has(password.toLowerCase());
+}
+
+/**
+ * The rules every new password meets, whoever sets it (sign-up, an operator's `parley`
+ * command): the protocol's length limits and not among the most common. Throws
+ * `validation_failed` naming `field`.
+ */
+export function checkNewPassword(password: string, field = 'password'): void {
+  const parsed = Password.safeParse(password);
+  if (!parsed.success) {
+    throw validationFailed({ [field]: parsed.error.issues[0]?.message ?? 'is not valid' });
+  }
+  if (isCommonPassword(password)) {
+    throw validationFailed({ [field]: 'is too common; choose a less guessable password' });
+  }
 }
 
 /** Unicode passwords are compared in NFC, so the same text typed on two keyboards matches. */

@@ -19,6 +19,8 @@ export interface Presence extends PresenceView {
   disconnect(userId: number, socketId: string): Promise<boolean>;
   /** Called with users another node lost (it died); they are offline now. */
   onOffline(handler: (userIds: number[]) => void): void;
+  /** Users online and sockets connected, on every node (for the admin's figures). */
+  onlineCounts(): Promise<{ users: number; sockets: number }>;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,17 @@ export class LocalPresence implements Presence {
 
   onOffline(_handler: (userIds: number[]) => void): void {
     // A single node never loses another node's sockets.
+  }
+
+  onlineCounts(): Promise<{ users: number; sockets: number }> {
+    return Promise.resolve(this.localCounts());
+  }
+
+  /** Users and sockets on this node. */
+  protected localCounts(): { users: number; sockets: number } {
+    let sockets = 0;
+    for (const ids of this.sockets.values()) sockets += ids.size;
+    return { users: this.sockets.size, sockets };
   }
 
   close(): Promise<void> {

@@ -12,6 +12,19 @@ const loadSignedOut = () =>
 const loadSignedIn = () => import('./AppShell.js');
 const LoginPage = lazy(() => loadSignedOut().then(([m]) => ({ default: m.LoginPage })));
 const SignupPage = lazy(() => loadSignedOut().then(([, m]) => ({ default: m.SignupPage })));
+const loadPasswordReset = () =>
+  Promise.all([
+    import('../features/auth/ForgotPasswordPage.js'),
+    import('../features/auth/ResetPasswordPage.js'),
+  ]);
+const ForgotPasswordPage = lazy(() =>
+  loadPasswordReset().then(([m]) => ({ default: m.ForgotPasswordPage })),
+);
+const ResetPasswordPage = lazy(() =>
+  loadPasswordReset().then(([, m]) => ({ default: m.ResetPasswordPage })),
+);
+const isPasswordResetPath = (pathname: string) =>
+  pathname === '/forgot-password' || pathname === '/reset-password';
 const AppShell = lazy(() => loadSignedIn().then((m) => ({ default: m.AppShell })));
 
 /**
@@ -21,12 +34,18 @@ const AppShell = lazy(() => loadSignedIn().then((m) => ({ default: m.AppShell })
  */
 export function preloadRoute(pathname: string, maybeSignedIn = true): void {
   const signedOut = isSignedOutPath(pathname) || !maybeSignedIn;
-  void (signedOut ? loadSignedOut() : loadSignedIn()).catch(() => {
+  const load = isPasswordResetPath(pathname)
+    ? loadPasswordReset
+    : signedOut
+      ? loadSignedOut
+      : loadSignedIn;
+  void load().catch(() => {
     // A failed download is retried (and reported) when the page renders.
   });
 }
 
-const isSignedOutPath = (pathname: string) => pathname === '/login' || pathname === '/signup';
+const isSignedOutPath = (pathname: string) =>
+  pathname === '/login' || pathname === '/signup' || isPasswordResetPath(pathname);
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
@@ -38,6 +57,10 @@ export function appRoute(pathname: string): AppRoute | null {
   if (pathname === '/') return { name: 'home' };
   if (pathname === '/profile') return { name: 'profile' };
   if (pathname === '/browse') return { name: 'browse' };
+  const admin = /^\/admin(?:\/(overview|registration))?$/.exec(pathname);
+  if (admin) {
+    return { name: 'admin', tab: (admin[1] ?? 'users') as 'users' | 'overview' | 'registration' };
+  }
   const c = matchPath('/c/:id', pathname) ?? matchPath('/c/:id/settings', pathname);
   if (c && /^[1-9]\d{0,15}$/.test(c.id!)) {
     return { name: 'conversation', id: Number(c.id), settings: pathname.endsWith('/settings') };
@@ -63,7 +86,15 @@ export function App() {
     // The splash stays up while a page's code arrives: the same picture, so nothing flashes.
     return (
       <Suspense fallback={<Splash />}>
-        {pathname === '/login' ? <LoginPage /> : <SignupPage />}
+        {pathname === '/login' ? (
+          <LoginPage />
+        ) : pathname === '/signup' ? (
+          <SignupPage />
+        ) : pathname === '/forgot-password' ? (
+          <ForgotPasswordPage />
+        ) : (
+          <ResetPasswordPage />
+        )}
       </Suspense>
     );
   }

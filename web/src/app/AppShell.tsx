@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Icon } from '../ui/Icon.js';
 import { setNotice, useAuth } from '../features/auth/session.js';
 import { BrowseGroups } from '../features/conversations/BrowseGroups.js';
@@ -12,12 +12,20 @@ import { useLegacyMutes } from '../features/notifications/useLegacyMutes.js';
 import { ProfilePage } from '../features/profile/ProfilePage.js';
 import { ConnectionBanner } from '../features/realtime/ConnectionBanner.js';
 import { SearchDialog } from '../features/search/SearchDialog.js';
+import type { AdminTab } from '../features/admin/AdminConsole.js';
+import { Spinner } from '../ui/Field.js';
+
+// Only admins open the console: its code is a chunk of its own.
+const AdminConsole = lazy(() =>
+  import('../features/admin/AdminConsole.js').then((m) => ({ default: m.AdminConsole })),
+);
 
 export type AppRoute =
   | { name: 'home' }
   | { name: 'conversation'; id: number; settings: boolean }
   | { name: 'profile' }
-  | { name: 'browse' };
+  | { name: 'browse' }
+  | { name: 'admin'; tab: AdminTab };
 
 /** Ctrl+F (Cmd+F on a Mac) opens message search instead of the browser's find. */
 function useSearchShortcut(open: () => void): void {
@@ -102,6 +110,11 @@ export function AppShell({ route }: { route: AppRoute }) {
         )}
         {route.name === 'profile' && <ProfilePage />}
         {route.name === 'browse' && <BrowseGroups />}
+        {route.name === 'admin' && (
+          <Suspense fallback={<Spinner label="Loading server administration" />}>
+            <AdminConsole tab={route.tab} />
+          </Suspense>
+        )}
       </main>
       <Notice />
       {searching && <SearchDialog onClose={closeSearch} />}

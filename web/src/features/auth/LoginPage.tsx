@@ -89,7 +89,16 @@ export function LoginPage() {
           onChange={(e) => setPassword(e.target.value)}
           autoComplete="current-password"
           required
-        />
+        >
+          <Link
+            to="/forgot-password"
+            className="link-button"
+            style={{ alignSelf: 'flex-end', fontSize: 13, textDecoration: 'none' }}
+            onClick={() => setNotice(null)}
+          >
+            Forgot password?
+          </Link>
+        </Field>
         <label className="checkbox">
           <input
             type="checkbox"

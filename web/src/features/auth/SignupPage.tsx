@@ -6,11 +6,49 @@ import { Field } from '../../ui/Field.js';
 import { authApi } from './api.js';
 import { AuthLayout } from './AuthLayout.js';
 import { preloadChat, signedIn } from './session.js';
+import { useServerInfo } from './server-info.js';
+
+/** The token of an invite, pasted as a whole link (…/signup?invite=TOKEN) or as the token. */
+export function inviteTokenOf(text: string): string {
+  const raw = text.trim();
+  try {
+    const fromLink = new URL(raw).searchParams.get('invite');
+    if (fromLink) return fromLink.trim();
+  } catch {
+    // not a link: the token itself
+  }
+  return raw;
+}
+
+/** What the page says while the server takes no sign-ups. */
+function Closed({ next }: { next: string }) {
+  return (
+    <AuthLayout
+      title="Registration is closed"
+      subtitle="This server is not taking new sign-ups right now."
+      footer={
+        <>
+          Already have an account?{' '}
+          <Link to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`}>
+            Sign in
+          </Link>
+        </>
+      }
+    >
+      <p className="notice" data-testid="registration-closed">
+        Ask an admin of this server for an account.
+      </p>
+    </AuthLayout>
+  );
+}
 
 /** Create an account; the server's field errors show under each field. */
 export function SignupPage() {
   const { search } = useLocation();
   const next = safeNext(search.get('next'));
+  const info = useServerInfo();
+  const invited = search.get('invite') ?? '';
+  const [invite, setInvite] = useState(invited);
   const [form, setForm] = useState({
     username: '',
     displayName: '',
@@ -21,6 +59,9 @@ export function SignupPage() {
   const [fields, setFields] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Unknown (still loading, or unreachable): as open; the server decides in the end.
+  const mode = info?.registrationMode ?? 'open';
+  const askInvite = mode === 'invite-only' || fields.inviteToken !== undefined;
   const set = (k: keyof typeof form) => (v: string) => {
     setForm((f) => ({ ...f, [k]: v }));
     if (fields[k]) setFields(({ [k]: _, ...rest }) => rest);
@@ -41,6 +82,9 @@ export function SignupPage() {
         email: form.email.trim(),
         password: form.password,
         ...(form.displayName.trim() ? { displayName: form.displayName.trim() } : {}),
+        ...((mode !== 'open' || info === null) && inviteTokenOf(invite)
+          ? { inviteToken: inviteTokenOf(invite) }
+          : {}),
       });
       await signedIn(result);
       navigate(next, { replace: true });
@@ -50,6 +94,8 @@ export function SignupPage() {
       setBusy(false);
     }
   };
+
+  if (mode === 'closed') return <Closed next={next} />;
 
   return (
     <AuthLayout
@@ -76,6 +122,32 @@ export function SignupPage() {
           <p className="form-error" role="alert">
             {error}
           </p>
+        )}
+        {askInvite && (
+          <>
+            {invited ? (
+              <p className="notice" data-testid="invited">
+                You were invited to this server: choose your name and password.
+              </p>
+            ) : (
+              <p className="notice">
+                This server is invite-only: paste the invite link you were sent.
+              </p>
+            )}
+            <Field
+              label="Invite link"
+              name="inviteToken"
+              value={invite}
+              onChange={(e) => {
+                setInvite(e.target.value);
+                if (fields.inviteToken) setFields(({ inviteToken: _, ...rest }) => rest);
+              }}
+              autoComplete="off"
+              spellCheck={false}
+              error={fields.inviteToken}
+              required
+            />
+          </>
         )}
         <Field
           label="Username"

@@ -77,6 +77,16 @@ export function Sidebar({ activeId, onSearch }: { activeId: number | null; onSea
           >
             <Icon name="compass" />
           </Link>
+          {me.isAdmin && (
+            <Link
+              to="/admin"
+              className="icon-button"
+              aria-label="Server administration"
+              title="Server administration"
+            >
+              <Icon name="shield" />
+            </Link>
+          )}
           <button
             type="button"
             className="icon-button"
