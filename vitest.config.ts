@@ -1,4 +1,23 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/** The web client runs on Preact with its React compatibility layer (see web/vite.config.ts). */
+const PREACT_ALIASES = [
+  { find: /^react-dom\/test-utils$/, replacement: 'preact/test-utils' },
+  { find: /^react-dom(\/client)?$/, replacement: 'preact/compat$1' },
+  { find: /^react\/jsx-(dev-)?runtime$/, replacement: 'preact/jsx-$1runtime' },
+  { find: /^react$/, replacement: 'preact/compat' },
+  // Its ES module build, which the test runner transforms (and so aliases) like the client.
+  {
+    find: /^@testing-library\/react$/,
+    replacement: fileURLToPath(
+      new URL(
+        'node_modules/@testing-library/react/dist/@testing-library/react.esm.js',
+        import.meta.url,
+      ),
+    ),
+  },
+];
 
 const integration = (db: string) => ({
   test: {
@@ -16,12 +35,16 @@ export default defineConfig({
     projects: [
       { test: { name: 'unit', include: ['server/**/*.test.ts', 'protocol/**/*.test.ts'] } },
       {
-        // The web client's state logic and components, in a browser-like DOM.
+        // The web client's state logic and components, in a browser-like DOM, on Preact as
+        // built (web/vite.config.ts): React's names resolve to preact/compat, also inside the
+        // testing library.
         esbuild: { jsx: 'automatic' },
+        resolve: { alias: PREACT_ALIASES },
         test: {
           name: 'web',
           include: ['web/src/**/*.test.{ts,tsx}'],
           environment: 'jsdom',
+          server: { deps: { inline: [/@testing-library[\\/]react/] } },
         },
       },
       {

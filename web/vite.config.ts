@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import react from '@vitejs/plugin-react';
+import preact from '@preact/preset-vite';
 import { defineConfig, type Plugin } from 'vite';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -57,7 +57,7 @@ function precompress(): Plugin {
 // scripts: Vite's production output is external module scripts only.
 export default defineConfig({
   root: here,
-  plugins: [react(), precompress()],
+  plugins: [preact(), precompress()],
   build: {
     outDir,
     emptyOutDir: true,

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Icon } from './Icon.js';
+import { closeModal, openModal } from './modal.js';
 
 const FIRST_FIELD =
   '.dialog__body :is(input:not([type=hidden]):not([type=radio]):not([type=checkbox]), textarea, select):not(:disabled)';
@@ -29,13 +30,15 @@ export function Dialog({
     const d = ref.current;
     const before = document.activeElement as HTMLElement | null;
     if (d && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
+      openModal(d);
       // The browser focuses the first focusable element (the Close button): a dialog with a
       // field to fill starts in its first field instead.
       d.querySelector<HTMLElement>(FIRST_FIELD)?.focus();
     }
-    return () => before?.focus?.();
+    return () => {
+      if (d) closeModal(d);
+      before?.focus?.();
+    };
   }, []);
   return (
     <dialog

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { closeModal, openModal } from '../../ui/modal.js';
 import { AttachmentIcon } from './FileIcon.js';
 import { formatBytes } from './format.js';
 import type { Picture } from './ImageGrid.js';
@@ -92,12 +93,10 @@ export function ImageViewer({
   useEffect(() => {
     const d = ref.current;
     const before = document.activeElement as HTMLElement | null;
-    if (d && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    }
+    if (d) openModal(d);
     closeRef.current?.focus();
     return () => {
+      if (d) closeModal(d);
       const target = returnTo.current?.(shown.current) ?? before;
       target?.focus?.();
     };

@@ -5,6 +5,8 @@ import { formatListTime } from '../../lib/time.js';
 import { Avatar } from '../../ui/Avatar.js';
 import { Icon } from '../../ui/Icon.js';
 import { Ticks } from '../messages/MessageParts.js';
+import { useMarkdown } from '../messages/markdown-loader.js';
+import { hasMarkup } from '../messages/markup.js';
 import { messageSummary } from '../messages/summary.js';
 import { systemText } from '../messages/system-text.js';
 import { typingText, useTypingNames } from '../messages/TypingIndicator.js';
@@ -18,6 +20,8 @@ function usePreview(c: Conversation): { text: string; mine: boolean; typing?: bo
   const me = useMe();
   const client = useClient();
   const typing = useTypingNames(c.id);
+  // A preview with markup is shown without it once the parser is here (read on render below).
+  useMarkdown(c.lastMessage?.kind === 'text' && hasMarkup(c.lastMessage.body));
   const names = useChat(
     useCallback(
       (s: ChatState) => {

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Message } from '../../../../protocol/schemas/conversations.js';
 import type { ChatState } from '../realtime/chat-state.js';
 import { useChat, useMe } from '../realtime/ChatContext.js';
+import { loadMarkdown } from './markdown-loader.js';
+import { hasMarkup } from './markup.js';
 import { messageSummary } from './summary.js';
 
 /** What a screen reader hears for a message: who, then the start of what they wrote. */
@@ -37,10 +39,14 @@ export function IncomingAnnouncer({ conversationId }: { conversationId: number }
     // The first value is the history the view opened with: nothing to announce.
     if (before === null || newest.seq <= before) return;
     if (newest.senderId === me.id || newest.kind !== 'text' || newest.deletedAt) return;
-    setSaid({
-      seq: newest.seq,
-      text: announcement(users[newest.senderId]?.displayName ?? 'Someone', newest),
-    });
+    const say = () =>
+      setSaid({
+        seq: newest.seq,
+        text: announcement(users[newest.senderId]?.displayName ?? 'Someone', newest),
+      });
+    // Read without its markup ("**done**" says "done"): the parser first, if it is needed.
+    if (hasMarkup(newest.body)) loadMarkdown().then(say, say);
+    else say();
   }, [newest, me.id, users]);
   // Once read out it is cleared, and at once when the message is deleted: a deleted text
   // must not stay in the page, even unseen.

@@ -7,7 +7,7 @@ import { formatClock, formatFull } from '../../lib/time.js';
 import { AttachmentList } from '../attachments/AttachmentList.js';
 import { useMentionNames, useMyMentionKey } from '../mentions/useMentionNames.js';
 import { Ticks } from './MessageParts.js';
-import { hasMarkup } from './markdown.js';
+import { hasMarkup } from './markup.js';
 import { MessageText } from './MessageText.js';
 import { ReplyQuote } from './ReplyQuote.js';
 

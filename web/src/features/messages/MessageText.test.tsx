@@ -1,6 +1,10 @@
 import { render } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, beforeAll } from 'vitest';
 import { MessageText } from './MessageText.js';
+import { loadMarkdown } from './markdown-loader.js';
+
+// The parser loads on demand (markdown-loader.ts); these tests are about what it makes.
+beforeAll(() => loadMarkdown());
 
 const CORPUS = [
   '<script>window.__xss = 1</script>',

@@ -1,6 +1,8 @@
 import { memo, useMemo, type ReactNode } from 'react';
 import { messageParts } from '../mentions/mention-parts.js';
-import { hasMarkup, parseMarkdown, safeLinkHref, type Token } from './markdown.js';
+import type { Token } from './markdown.js';
+import { useMarkdown, type Markdown } from './markdown-loader.js';
+import { hasMarkup, safeLinkHref } from './markup.js';
 
 interface TextContext {
   names: ReadonlySet<string> | undefined;
@@ -142,15 +144,20 @@ function build(tokens: readonly Token[], ctx: TextContext, key: string, inLink =
   return root;
 }
 
-/** The React elements for a message body; `block` when it is more than one line of text. */
+/**
+ * The React elements for a message body; `block` when it is more than one line of text.
+ * Without the parser (`md` null: not loaded yet) a body with markup shows as plain text.
+ */
 export function renderMessage(
   text: string,
   names: ReadonlySet<string> | undefined,
   me: string,
+  md: Markdown | null,
 ): { block: boolean; nodes: ReactNode[] } {
   const ctx = { names, me };
   if (!hasMarkup(text)) return { block: false, nodes: plainParts(text, ctx, 't') };
-  const tokens = parseMarkdown(text);
+  if (!md) return { block: text.includes('\n'), nodes: plainParts(text, ctx, 't') };
+  const tokens = md.parseMarkdown(text);
   // One paragraph: its inline content alone, so the time can sit at the end of its line.
   if (
     tokens.length === 3 &&
@@ -178,6 +185,7 @@ export const MessageText = memo(function MessageText({
   names?: ReadonlySet<string> | undefined;
   me?: string;
 }) {
-  const { block, nodes } = useMemo(() => renderMessage(text, names, me), [text, names, me]);
+  const md = useMarkdown(hasMarkup(text));
+  const { block, nodes } = useMemo(() => renderMessage(text, names, me, md), [text, names, me, md]);
   return block ? <div className="md">{nodes}</div> : <>{nodes}</>;
 });

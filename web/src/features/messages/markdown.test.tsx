@@ -1,8 +1,12 @@
 import { render } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, beforeAll } from 'vitest';
 import { LIMITS } from '../../../../protocol/limits.js';
-import { safeLinkHref } from './markdown.js';
+import { safeLinkHref } from './markup.js';
 import { MessageText } from './MessageText.js';
+import { loadMarkdown } from './markdown-loader.js';
+
+// The parser loads on demand (markdown-loader.ts); these tests are about what it makes.
+beforeAll(() => loadMarkdown());
 
 afterEach(() => {
   document.body.innerHTML = '';

@@ -1,5 +1,6 @@
 import MarkdownIt, { type StateInline, type Token } from 'markdown-it';
-import { safeHref, urlAt } from '../../lib/linkify.js';
+import { urlAt } from '../../lib/linkify.js';
+import { hasMarkup } from './markup.js';
 
 /**
  * The chat subset of Markdown: **bold**, *italic*, ~~strike~~, `code`, fenced code blocks,
@@ -60,14 +61,6 @@ function bareUrl(state: StateInline, silent: boolean): boolean {
 }
 md.inline.ruler.before('linkify', 'bare_url', bareUrl);
 
-/** Characters and line starts that can change how a message renders. */
-const MARKUP = /[*_~`[\]<\\\n]|^\s*(?:>|[-+]\s|\d{1,9}[.)]\s)|https?:/i;
-
-/** Whether a body needs the parser at all (most chat lines do not). */
-export function hasMarkup(body: string): boolean {
-  return MARKUP.test(body);
-}
-
 /** The block tokens of a message (their `children` hold the inline tokens). */
 export function parseMarkdown(body: string): Token[] {
   return md.parse(body, {});
@@ -90,20 +83,6 @@ export function plainText(body: string): string {
     out.push(' ');
   }
   return out.join('').trim();
-}
-
-/** A link's destination if it may be followed: http, https or mailto, as the browser sees it. */
-export function safeLinkHref(raw: string): string | null {
-  if (/^www\./i.test(raw)) return safeHref(raw);
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return null;
-  }
-  return u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'mailto:'
-    ? u.href
-    : null;
 }
 
 export type { Token };

@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import type { Attachment } from '../../../../protocol/schemas/conversations.js';
 import { messageSummary } from './summary.js';
+import { loadMarkdown } from './markdown-loader.js';
+
+// The parser loads on demand (markdown-loader.ts); these tests are about what it makes.
+beforeAll(() => loadMarkdown());
 
 const text = (body: string) => ({ body, deletedAt: null, attachments: [] });
 

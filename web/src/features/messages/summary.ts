@@ -1,11 +1,13 @@
 import type { Message } from '../../../../protocol/schemas/conversations.js';
 import { attachmentSummary } from '../attachments/format.js';
-import { plainText } from './markdown.js';
+import { markdownIfLoaded } from './markdown-loader.js';
 
 /**
  * A message as one line of text, as the conversation list, a notification and a screen reader
  * say it: the words without markup, a file-only message by its files, a deleted one as such;
- * cut to `max` code points (never inside an emoji) with an ellipsis.
+ * cut to `max` code points (never inside an emoji) with an ellipsis. Markup is taken out once
+ * the parser has loaded (markdown-loader.ts; callers that show markup load it): until then the
+ * text is shown as written.
  */
 export function messageSummary(
   m: Pick<Message, 'body' | 'deletedAt' | 'attachments'>,
@@ -15,7 +17,7 @@ export function messageSummary(
   const text =
     m.body === ''
       ? attachmentSummary(m.attachments)
-      : plainText(m.body).replace(/\s+/g, ' ').trim();
+      : (markdownIfLoaded()?.plainText(m.body) ?? m.body).replace(/\s+/g, ' ').trim();
   const points = [...text];
   return points.length > max ? `${points.slice(0, max).join('')}…` : text;
 }

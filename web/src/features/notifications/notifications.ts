@@ -5,6 +5,8 @@ import type {
 } from '../../../../protocol/schemas/conversations.js';
 import type { User } from '../../../../protocol/schemas/users.js';
 import { navigate } from '../../lib/router.js';
+import { loadMarkdown } from '../messages/markdown-loader.js';
+import { hasMarkup } from '../messages/markup.js';
 import { messageSummary } from '../messages/summary.js';
 import { conversationTitle } from '../conversations/conversations-state.js';
 import type { ChatClient } from '../realtime/chat-client.js';
@@ -84,15 +86,20 @@ export function notifyIncoming(
   const sender = client.store.getState().users[m.senderId]?.displayName ?? 'New message';
   const where = c && c.kind === 'group' ? ` in ${conversationTitle(c)}` : '';
   const title = input.mentionsMe ? `${sender} mentioned you${where}` : `${sender}${where}`;
-  const body = messageSummary(m, 157);
-  try {
-    const n = new Notification(title, { body, tag: `parley-${m.conversationId}`, silent: true });
-    n.onclick = () => {
-      window.focus();
-      navigate(`/c/${m.conversationId}`);
-      n.close();
-    };
-  } catch {
-    /* some browsers allow notifications only from a service worker */
-  }
+  const show = () => {
+    const body = messageSummary(m, 157);
+    try {
+      const n = new Notification(title, { body, tag: `parley-${m.conversationId}`, silent: true });
+      n.onclick = () => {
+        window.focus();
+        navigate(`/c/${m.conversationId}`);
+        n.close();
+      };
+    } catch {
+      /* some browsers allow notifications only from a service worker */
+    }
+  };
+  // The text without its markup ("**done**" says "done"): the parser first, if it is needed.
+  if (hasMarkup(m.body)) loadMarkdown().then(show, show);
+  else show();
 }
