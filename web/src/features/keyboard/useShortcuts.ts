@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { navigate } from '../../lib/router.js';
 import { sortByActivity } from '../conversations/conversations-state.js';
 import { useClient } from '../realtime/ChatContext.js';
@@ -18,25 +18,32 @@ export function neighbour(ids: readonly number[], activeId: number | null, step:
  */
 export function useShortcuts(activeId: number | null, openSwitcher: () => void): void {
   const client = useClient();
+  // Read when a key comes, not when the listener was added: a key pressed right after a
+  // change of conversation (a held Alt+Down) must start from the new one, also before the
+  // effects of that render have run.
+  const current = useRef({ activeId, openSwitcher });
+  useLayoutEffect(() => {
+    current.current = { activeId, openSwitcher };
+  });
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.isComposing) return;
       const mod = e.ctrlKey || e.metaKey;
       if (mod && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
         e.preventDefault();
-        openSwitcher();
+        current.current.openSwitcher();
         return;
       }
       if (e.altKey && !mod && !e.shiftKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
         // Not while a dialog is open: it owns the keys.
         if (document.querySelector('dialog[open]')) return;
         const ids = sortByActivity(client.store.getState().conversations).map((c) => c.id);
-        const to = neighbour(ids, activeId, e.key === 'ArrowDown' ? 1 : -1);
+        const to = neighbour(ids, current.current.activeId, e.key === 'ArrowDown' ? 1 : -1);
         e.preventDefault();
         if (to !== null) navigate(`/c/${to}`);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [client, activeId, openSwitcher]);
+  }, [client]);
 }

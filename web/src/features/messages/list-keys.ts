@@ -38,6 +38,8 @@ function step(list: HTMLElement, from: HTMLElement, by: 1 | -1, retry = true): v
  * context-menu key) opens its actions, Escape goes back to the composer.
  */
 export function onListKeyDown(e: KeyboardEvent<HTMLElement>): void {
+  // With a modifier the keys are the app's (Alt+Up and Alt+Down change conversation).
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
   const list = e.currentTarget;
   const target = e.target as HTMLElement;
   const up = e.key === 'ArrowUp';
