@@ -28,7 +28,7 @@ export const AdminUsersQuery = z.object({
     .optional()
     .default('')
     .describe('part of a username, display name or email, any case; empty lists everyone'),
-  cursor: Text({ max: LIMITS.usernameMax })
+  cursor: PlainText(Text({ max: LIMITS.usernameMax }))
     .optional()
     .describe('`nextCursor` of the previous page'),
   limit: DecimalInt(1, ADMIN_LIMITS.usersPageMax).optional().default(ADMIN_LIMITS.usersPageDefault),

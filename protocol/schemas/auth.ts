@@ -10,7 +10,7 @@ export const RegisterInput = z
     password: Password,
     displayName: DisplayName.optional(),
     /** Needed while the server is invite-only: the token of an invite link. */
-    inviteToken: Text({ trim: true, min: 1, max: 64 })
+    inviteToken: PlainText(Text({ trim: true, min: 1, max: 64 }))
       .optional()
       .describe('the invite token (from an invite link); needed while registration is invite-only'),
   })
@@ -65,7 +65,9 @@ export type PasswordResetAccepted = z.infer<typeof PasswordResetAccepted>;
 /** Set a new password with the token from the link; the same rules as at sign-up. */
 export const PasswordResetConfirmInput = z
   .strictObject({
-    token: Text({ min: 1, max: 256 }).describe('the `token` parameter of the emailed link'),
+    token: PlainText(Text({ min: 1, max: 256 })).describe(
+      'the `token` parameter of the emailed link',
+    ),
     password: Password,
   })
   .meta({ id: 'PasswordResetConfirmInput' });
