@@ -75,7 +75,7 @@ export async function requestPasswordReset(
 async function sendResetLink(deps: Deps, mailer: Mailer, user: UserRow): Promise<void> {
   const token = randomBytes(32).toString('base64url');
   const now = deps.now();
-  await replacePasswordReset(deps.db, {
+  await replacePasswordReset(deps.db, deps.dbKind, {
     userId: user.id,
     tokenHash: hashResetToken(token),
     sentTo: user.email_key,

@@ -1,3 +1,4 @@
+import type { DatabaseKind } from '../../config.js';
 import type { Db } from '../../db/database.js';
 
 export interface NewPasswordReset {
@@ -12,8 +13,18 @@ export interface NewPasswordReset {
  * Stores a new reset link for an account in place of any older one, used or not: only the
  * newest link mailed works.
  */
-export async function replacePasswordReset(db: Db, r: NewPasswordReset): Promise<void> {
+export async function replacePasswordReset(
+  db: Db,
+  kind: DatabaseKind,
+  r: NewPasswordReset,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // Requests of one account that race (on any node) take its row lock first, so each replaces
+    // the one before: without it two could both find nothing to delete and leave two links, or
+    // deadlock on MariaDB's gap locks and lose a mail. SQLite runs one write at a time anyway.
+    if (kind !== 'sqlite') {
+      await trx.selectFrom('users').select('id').where('id', '=', r.userId).forUpdate().execute();
+    }
     await trx.deleteFrom('password_resets').where('user_id', '=', r.userId).execute();
     await trx
       .insertInto('password_resets')
