@@ -26,10 +26,6 @@ const integration = (db: string) => ({
     env: { PARLEY_TEST_DB: db },
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Each file starts servers of its own on a fresh database and keeps no state in modules, so
-    // the files of a worker share its loaded modules instead of importing the server anew for
-    // each (that import was a fifth of the suite's time).
-    isolate: false,
   },
 });
 
